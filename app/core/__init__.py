@@ -1,0 +1,2 @@
+"""Shared infrastructure every domain stands on: the model base, time, intervals, paging,
+the audit trail. No business rules live here."""

@@ -1,0 +1,118 @@
+"""Domain errors and their HTTP mapping. Every error leaves the API as
+`application/problem+json` (RFC 9457) with a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, json
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. Services raise these; the API turns them into 4xx."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidInput(DomainError):
+    status, title = 422, "Invalid input"
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}", errors={field: [reason]})
+
+
+class NotAuthenticated(DomainError):
+    status, title = 401, "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(DomainError):
+    status, title = 404, "Not found"
+
+
+class Conflict(DomainError):
+    status, title = 409, "Conflict"
+
+
+def problem(status: int, title: str, detail: str, errors: dict | None = None) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+        body["invalid_params"] = _invalid_params(errors)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _invalid_params(errors: dict, prefix: str = "") -> list[dict]:
+    """Flatten marshmallow's nested messages into [{name, reason}] pairs."""
+    out = []
+    for key, value in errors.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.extend(_invalid_params(value, name))
+        else:
+            for reason in value if isinstance(value, list) else [value]:
+                out.append({"name": name, "reason": str(reason)})
+    return out
+
+
+def _validation_errors(error: HTTPException) -> dict | None:
+    """webargs puts marshmallow messages under data["messages"][location]; merge locations."""
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return None
+    merged: dict = {}
+    for by_field in messages.values():
+        merged.update(by_field if isinstance(by_field, dict) else {"_schema": by_field})
+    return merged
+
+
+class HuizhenApi(Api):
+    """flask-smorest's Api with errors rendered as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException):
+        errors = _validation_errors(error)
+        detail = error.description or error.name
+        if errors:
+            names = ", ".join(p["name"] for p in _invalid_params(errors))
+            detail = f"Invalid fields: {names}"
+        return problem(error.code or 500, error.name, detail, errors)
+
+
+def register_error_handlers(app) -> None:
+    from app.extensions import db
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        db.session.rollback()
+        return problem(err.status, err.title, err.detail, err.errors)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err: IntegrityError):
+        # Services check the rules first; reaching this means a concurrent writer won.
+        db.session.rollback()
+        log.info("integrity error mapped to 409: %s", err.orig)
+        return problem(409, "Conflict", "The change conflicts with the current state; reload and retry.")
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return problem(err.code or 500, err.name, err.description or err.name)
+        db.session.rollback()
+        log.exception("unhandled error")
+        return problem(500, "Internal server error", "Something went wrong on our side; it has been logged.")
