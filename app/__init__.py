@@ -3,6 +3,7 @@ tertiary hospitals."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
@@ -67,20 +68,34 @@ def _init_extensions(app: Flask) -> None:
     import app.models  # noqa: F401  (every table known to the metadata and to Alembic)
 
 
+# Each domain may have an `api.py` (a flask-smorest `blp`) and a `cli.py` (a `commands` list);
+# they are found here, so adding a domain never means editing this file.
+DOMAINS = ("accounts", "directory", "rosters", "consults", "matching", "bookings", "outcomes",
+           "evaluation", "notifications", "interop")
+
+
+def _domain_module(domain: str, name: str):
+    try:
+        return importlib.import_module(f"app.{domain}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"app.{domain}.{name}":
+            return None
+        raise
+
+
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts.api import blp as accounts_blp
-    from app.directory.api import blp as directory_blp
     from app.extensions import api
     from app.web import bp as web_bp
 
-    for blp in (accounts_blp, directory_blp):
-        api.register_blueprint(blp, url_prefix="/api/v1")
+    for domain in DOMAINS:
+        module = _domain_module(domain, "api")
+        if module is not None:
+            api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(web_bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from app.accounts.cli import create_user
-    from app.directory.seed import seed_demo
-
-    app.cli.add_command(create_user)
-    app.cli.add_command(seed_demo)
+    for domain in DOMAINS:
+        module = _domain_module(domain, "cli")
+        for command in getattr(module, "commands", ()):
+            app.cli.add_command(command)

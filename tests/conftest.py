@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -124,3 +125,16 @@ def make():
 @pytest.fixture
 def is_postgres(app) -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served on a free loopback port in a background thread (HTTP and websockets),
+    for tests that need real connections: concurrent clients, socket.io clients."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -29,3 +29,5 @@ def create_user(email, display_name, role, hospital_code, password, locale):
         raise click.ClickException(exc.detail) from exc
     db.session.commit()
     click.echo(f"created user {user.id} {user.email} ({role}) at {hospital.name}")
+
+commands = [create_user]

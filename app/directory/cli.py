@@ -1,0 +1,3 @@
+from app.directory.seed import seed_demo
+
+commands = [seed_demo]
