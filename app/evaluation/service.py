@@ -113,6 +113,14 @@ def resolve_scope(actor: User, args: dict) -> Scope:
     return scope
 
 
+def partnership_scope(actor: User, partnership_id: int) -> Scope:
+    """The scope of a programme report: a partnership as a whole (admins and the schedulers
+    of either hospital; an expert's own figures are not a programme's)."""
+    scope = Scope(partnership=get_or_404(Partnership, partnership_id, "Partnership"))
+    policy.authorize(actor, "evaluation:read", scope)
+    return scope
+
+
 # --- SQL building blocks -----------------------------------------------------------------
 
 def _count_if(condition) -> sa.ColumnElement:
@@ -334,7 +342,7 @@ def programme_report(partnership: Partnership, period: Period, months=None) -> d
     """Month by month (each a few aggregate queries), then the totals. `months` lets a
     caller wrap the month list, e.g. in a progress bar."""
     rows = []
-    for month in months if months is not None else period.months():
+    for month in months if months is not None else _bounded_months(period):
         rows.append({"month": month.start.strftime("%Y-%m"), **programme_month(partnership, month)})
     total = {name: sum(row[name] for row in rows) for name in PROGRAMME_FIGURES}
     return {"partnership": {"id": partnership.id, "grassroots_hospital": partnership.grassroots_hospital.name,
