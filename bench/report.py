@@ -86,7 +86,7 @@ def _statements(n: int, experts: int):
     ts = "now(), now()"
     created = f"timestamptz '2024-01-01 00:00+00' + (i * {step}) * interval '1 second'"
     # A wait of 1 day to ~3.8 h more, varied but below the gap between one expert's sessions.
-    starts = f"{created} + interval '1 day' + ((i * 7919) % 10000) * interval '1 second'"
+    starts = f"{created} + interval '1 day' + ((i::bigint * 7919) % 10000) * interval '1 second'"
     yield "hospitals", f"""INSERT INTO hospitals (id, code, name, tier, region, timezone, latitude, longitude,
         created_at, updated_at) SELECT i, 'B-' || i, 'Hospital ' || i,
         CASE WHEN i <= {t} THEN 'tertiary' ELSE 'grassroots' END, 'bench', 'Asia/Shanghai', 30, 110, {ts}
