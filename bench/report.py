@@ -134,7 +134,8 @@ def _statements(n: int, experts: int):
     yield "outcomes", f"""INSERT INTO outcomes (id, booking_id, recorded_by_id, advice, disposition,
         duration_minutes, version, requester_rating, preparation_rating, created_at, updated_at)
         SELECT i, i, 1 + i % {e}, 'advice',
-        (ARRAY['manage_locally', 'refer_up', 'follow_up', 'onsite_visit'])[1 + (i / 3) % 4], 20 + i % 30, 1,
+        (ARRAY['manage_locally', 'refer_up', 'follow_up', 'onsite_visit'])[1 + (i::bigint * 48271 % 65537) % 4],
+        20 + i % 30, 1,
         CASE WHEN i % 3 <> 0 THEN 1 + (i * 7) % 5 END, CASE WHEN i % 2 = 0 THEN 1 + (i * 3) % 5 END, {ts}
         FROM generate_series(1, {n}) i WHERE i % 20 > 2"""
     yield "referrals", f"""INSERT INTO referrals (request_id, outcome_id, direction, from_hospital_id,
