@@ -56,6 +56,14 @@ class Config:
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 100
 
+    # --- outcomes ---
+    # Report periods (whole days) and monthly trends are cut in this time zone.
+    EVALUATION_TIMEZONE = _env("EVALUATION_TIMEZONE", "Asia/Shanghai")
+    # Longest period a monthly trend or chart covers, to bound the work of one request.
+    EVALUATION_MAX_MONTHS = _env("EVALUATION_MAX_MONTHS", 60)
+    # The expert is reminded once when a session ended this long ago without an outcome.
+    OUTCOME_DUE_GRACE_MINUTES = _env("OUTCOME_DUE_GRACE_MINUTES", 30)
+
 
 class DevelopmentConfig(Config):
     DEBUG = _env("FLASK_DEBUG", False)

@@ -93,3 +93,37 @@ def token_headers(u: User) -> dict:
     """Authorization headers for `u` (commits first, so the server sees the user)."""
     db.session.commit()
     return {"Authorization": f"Bearer {accounts.token_for(u)['access_token']}"}
+
+
+# --- outcomes / evaluation ---------------------------------------------------------------
+
+def offer(request: ConsultationRequest, slot_: Slot, **kw):
+    from app.matching.models import Offer, OfferStatus
+
+    defaults = dict(status=OfferStatus.pending, deadline_at=slot_.starts_at)
+    return _add(Offer(request_id=request.id, expert_id=slot_.expert_id, slot_id=slot_.id, **{**defaults, **kw}))
+
+
+def outcome(booking_: Booking, **kw):
+    from app.outcomes.models import Disposition, Outcome
+
+    expert_user_id = db.session.get(ExpertProfile, booking_.expert_id).user_id
+    defaults = dict(recorded_by_id=expert_user_id, advice="Continue treatment; recheck in two weeks.",
+                    disposition=Disposition.manage_locally, duration_minutes=25, version=1)
+    return _add(Outcome(booking_id=booking_.id, **{**defaults, **kw}))
+
+
+def referral(request: ConsultationRequest, from_hospital: Hospital, to_hospital: Hospital, **kw):
+    from app.outcomes.models import Referral, ReferralDirection, ReferralStatus
+
+    defaults = dict(direction=ReferralDirection.up, status=ReferralStatus.proposed)
+    return _add(Referral(request_id=request.id, from_hospital_id=from_hospital.id, to_hospital_id=to_hospital.id,
+                         **{**defaults, **kw}))
+
+
+def out_call(expert_: ExpertProfile, hospital_: Hospital, day: date | None = None, **kw):
+    from app.bookings.models import OutCall, OutCallStatus
+
+    defaults = dict(status=OutCallStatus.done, travel_minutes=90)
+    return _add(OutCall(expert_id=expert_.id, hospital_id=hospital_.id, day=day or date(2026, 11, 24),
+                        **{**defaults, **kw}))

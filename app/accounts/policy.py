@@ -35,6 +35,34 @@ def _manages_expert(user: User, expert) -> bool:
     )
 
 
+# --- outcomes / evaluation helpers: targets are bookings (with .request and .expert loaded) ---
+
+def _booking_expert(user: User, booking) -> bool:
+    return user.role is Role.expert and booking.expert.user_id == user.id
+
+
+def _booking_requester_side(user: User, booking) -> bool:
+    return user.role is Role.county_doctor and user.hospital_id == booking.request.hospital_id
+
+
+def _booking_party(user: User, booking) -> bool:
+    """Admins, the booking's expert, the requesting hospital's doctors, schedulers of either side."""
+    return (_admin(user) or _booking_expert(user, booking) or _booking_requester_side(user, booking)
+            or (user.role is Role.scheduler
+                and user.hospital_id in (booking.request.hospital_id, booking.expert.hospital_id)))
+
+
+def _reads_evaluation(user: User, scope) -> bool:
+    """Admins all; schedulers a scope anchored at their hospital; experts their own figures."""
+    if _admin(user):
+        return True
+    if user.role is Role.scheduler:
+        return scope.touches_hospital(user.hospital_id)
+    if user.role is Role.expert:
+        return scope.expert is not None and scope.expert.user_id == user.id
+    return False
+
+
 RULES: dict[str, Callable[[User, object], bool]] = {
     "hospital:read": _anyone,
     "hospital:write": _admin,
@@ -49,6 +77,16 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     # target: the hospital id whose users are listed or created
     "user:list": _manages_hospital,
     "user:create": _admin,
+    # --- outcomes ---
+    # target: the booking
+    "outcome:record": _booking_expert,
+    "outcome:confirm": _booking_requester_side,
+    "outcome:read": _booking_party,
+    "referral:write": _booking_party,
+    # target: the hospital id whose overdue sessions are listed
+    "outcome:list_overdue": _manages_hospital,
+    # target: an evaluation Scope
+    "evaluation:read": _reads_evaluation,
 }
 
 
