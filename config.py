@@ -56,6 +56,12 @@ class Config:
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 100
 
+    # --- rosters ---
+    # How far ahead roster rules are materialised into bookable slots (days).
+    ROSTER_HORIZON_DAYS = _env("ROSTER_HORIZON_DAYS", 56)
+    # How far back a calendar feed shows bookings (days).
+    ROSTER_FEED_PAST_DAYS = _env("ROSTER_FEED_PAST_DAYS", 30)
+
 
 class DevelopmentConfig(Config):
     DEBUG = _env("FLASK_DEBUG", False)

@@ -49,6 +49,14 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     # target: the hospital id whose users are listed or created
     "user:list": _manages_hospital,
     "user:create": _admin,
+    # --- rosters ---
+    # target: the expert whose rules, exceptions, slots or calendar feed are touched
+    "roster:manage": _manages_expert,
+    # target: the hospital id whose calendar days are entered by hand
+    "calendar_day:manage": _manages_hospital,
+    # target: the expert owning the slot; blocking a single slot is the scheduler's call
+    "slot:block": lambda user, expert: _manages_hospital(user, expert.hospital_id),
+    "slot:search": _anyone,
 }
 
 

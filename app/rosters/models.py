@@ -115,4 +115,24 @@ class Slot(TimestampMixin, db.Model):
         sa.CheckConstraint("ends_at > starts_at", name="period_order"),
         # Slot search: open slots in a time window.
         sa.Index("ix_slots_status_starts_at", "status", "starts_at"),
+        # Slot search joins experts: only open slots matter, and the partial index keeps
+        # held/booked/blocked rows (and the past, once rolled) out of the scan.
+        sa.Index(
+            "ix_slots_open_starts_at_expert", "starts_at", "expert_id",
+            sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
+        ),
     )
+
+
+class CalendarFeedToken(db.Model):
+    """The private iCalendar feed of one expert. Only a SHA-256 of the token is stored: a
+    leaked database does not leak the feed URLs. Rotating replaces the hash; revoking
+    deletes the row, so the old URL answers 404."""
+
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
