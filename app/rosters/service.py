@@ -68,21 +68,28 @@ def get_rule(actor: User, rule_id: int) -> RosterRule:
     return rule
 
 
-def create_rule(actor: User | None, expert_id: int, data: dict) -> tuple[RosterRule, ChangeReport]:
-    expert = get_expert(actor, expert_id) if actor else get_or_404(ExpertProfile, expert_id, "Expert")
+def create_rule(actor: User, expert_id: int, data: dict) -> tuple[RosterRule, ChangeReport]:
+    rule = add_rule(actor, get_expert(actor, expert_id), data)
+    return rule, ChangeReport(created=mat.materialise_expert(rule.expert))
+
+
+def add_rule(actor: User | None, expert: ExpertProfile, data: dict, source: str = "api") -> RosterRule:
+    """Add a rule without materialising it (bulk import materialises once per expert).
+    `actor` None is the command line, which runs with the operator's authority."""
+    if actor is not None:
+        policy.authorize(actor, "roster:manage", expert)
     rule = RosterRule(expert_id=expert.id, created_by_id=getattr(actor, "id", None), **data)
-    _check_rule(rule)
+    check_rule(rule)
     db.session.add(rule)
     db.session.flush()
-    report = ChangeReport(created=mat.materialise_expert(expert))
-    audit.record(actor, rule, "roster_rule.created", weekdays=rule.weekdays, slots_created=report.created)
-    return rule, report
+    audit.record(actor, rule, "roster_rule.created", weekdays=rule.weekdays, source=source)
+    return rule
 
 
 def update_rule(actor: User, rule_id: int, changes: dict) -> tuple[RosterRule, ChangeReport]:
     rule = get_rule(actor, rule_id)
     diff = apply_changes(rule, changes)
-    _check_rule(rule)
+    check_rule(rule)
     report = ChangeReport()
     if diff:
         report.removed, kept = _clear_open_slots(Slot.rule_id == rule.id)
@@ -106,7 +113,7 @@ def delete_rule(actor: User, rule_id: int) -> ChangeReport:
     return ChangeReport(removed=removed, untouched=kept)
 
 
-def _check_rule(rule: RosterRule) -> None:
+def check_rule(rule: RosterRule) -> None:
     if rule.end_time <= rule.start_time:
         raise InvalidInput("end_time", "must be after start_time")
     if rule.valid_to is not None and rule.valid_to < rule.valid_from:
