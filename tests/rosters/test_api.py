@@ -14,6 +14,11 @@ RULE = {"weekdays": ["mon", "wed"], "start_time": "09:00", "end_time": "11:00", 
         "mode": "remote", "valid_from": "2026-11-01"}
 
 
+def _create_rule(client, expert, headers) -> int:
+    resp = client.post(f"/api/v1/experts/{expert.id}/roster-rules", json=RULE, headers=headers)
+    return resp.get_json()["rule"]["id"]
+
+
 def _book(make, slot):
     assert claim_slot(slot.id)
     make.booking(slot)
@@ -37,7 +42,7 @@ def test_scheduler_creates_a_rule_and_its_slots_appear(client, make, beijing):
 def test_deleting_a_rule_keeps_its_booked_slot_and_reports_it(client, make, beijing):
     expert = make.expert(hospital=beijing)
     headers = token_headers(make.user(Role.scheduler, hospital=beijing))
-    rule_id = client.post(f"/api/v1/experts/{expert.id}/roster-rules", json=RULE, headers=headers).get_json()["rule"]["id"]
+    rule_id = _create_rule(client, expert, headers)
     booked = _book(make, slots_of(expert)[0])
     open_before = len(slots_of(expert)) - 1
 
@@ -54,7 +59,7 @@ def test_deleting_a_rule_keeps_its_booked_slot_and_reports_it(client, make, beij
 def test_editing_a_rule_redoes_open_slots_and_reports_booked_ones_it_no_longer_covers(client, make, beijing):
     expert = make.expert(hospital=beijing)
     headers = token_headers(make.user(Role.scheduler, hospital=beijing))
-    rule_id = client.post(f"/api/v1/experts/{expert.id}/roster-rules", json=RULE, headers=headers).get_json()["rule"]["id"]
+    rule_id = _create_rule(client, expert, headers)
     booked = _book(make, slots_of(expert, utc(2026, 11, 25, 1, 0))[0])  # Wednesday 09:00 Beijing
 
     resp = client.patch(f"/api/v1/roster-rules/{rule_id}", json={"weekdays": ["tue"]}, headers=headers)
