@@ -154,8 +154,8 @@ def _insert_new(rows: list[dict]) -> int:
     created = 0
     for i in range(0, len(rows), 1000):
         stmt = insert(Slot).values(rows[i:i + 1000]).on_conflict_do_nothing(
-            index_elements=["expert_id", "starts_at"])
-        created += db.session.execute(stmt).rowcount
+            index_elements=["expert_id", "starts_at"]).returning(Slot.id)
+        created += len(db.session.execute(stmt).all())  # rowcount is -1 here on psycopg
     return created
 
 
