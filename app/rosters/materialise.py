@@ -146,17 +146,18 @@ def _row(expert_id: int, spec: SlotSpec, moment: datetime) -> dict:
 
 
 def _insert_new(rows: list[dict]) -> int:
-    """Insert, skipping any (expert, start) that a concurrent run created meanwhile."""
+    """Insert, skipping any (expert, start) that a concurrent run created meanwhile.
+    One compiled statement, executed with many parameter sets (SQLAlchemy batches them
+    into multi-row INSERTs itself); a `.values([...])` per batch would be recompiled
+    every time, which costs more than the database work."""
     if not rows:
         return 0
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    created = 0
-    for i in range(0, len(rows), 1000):
-        stmt = insert(Slot).values(rows[i:i + 1000]).on_conflict_do_nothing(
-            index_elements=["expert_id", "starts_at"]).returning(Slot.id)
-        created += len(db.session.execute(stmt).all())  # rowcount is -1 here on psycopg
-    return created
+    stmt = (insert(Slot.__table__).on_conflict_do_nothing(index_elements=["expert_id", "starts_at"])
+            .returning(Slot.__table__.c.id))
+    # RETURNING counts what was really inserted: rowcount is -1 here on psycopg.
+    return len(db.session.connection().execute(stmt, rows).all())
 
 
 def _blocked_periods(expert_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
