@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from app.core.clock import now
 from app.core.intervals import overlaps
@@ -99,6 +99,24 @@ def materialise_expert(expert: ExpertProfile, rules: list[RosterRule] | None = N
                        until: date | None = None) -> int:
     """Create the missing slots of `expert` from today to the horizon. Returns how many
     were created."""
+    return insert_slot_rows(missing_slot_rows(expert, rules, until))
+
+
+def materialise_experts(experts: Iterable[ExpertProfile], batch: int = 5000) -> int:
+    """Many experts, their rows inserted in large batches: equal-sized batches reuse one
+    statement (the driver caches its parsing), which is most of the cost at scale."""
+    created, pending = 0, []
+    for expert in experts:
+        pending.extend(missing_slot_rows(expert))
+        if len(pending) >= batch:
+            created += insert_slot_rows(pending)
+            pending = []
+    return created + insert_slot_rows(pending)
+
+
+def missing_slot_rows(expert: ExpertProfile, rules: list[RosterRule] | None = None,
+                      until: date | None = None) -> list[dict]:
+    """The rows of the slots `expert` should have up to the horizon and does not."""
     if rules is None:
         rules = active_rules(expert.id)
     moment = now()
@@ -107,7 +125,7 @@ def materialise_expert(expert: ExpertProfile, rules: list[RosterRule] | None = N
     last = until or horizon_end(first)
     specs = [s for s in expert_slot_specs(expert, rules, first, last) if s.starts_at >= moment]
     if not specs:
-        return 0
+        return []
     start, end = min(s.starts_at for s in specs), max(s.ends_at for s in specs)
     blocked = _blocked_periods(expert.id, start, end)
     taken = _Taken(_existing_periods(expert.id, start, end))
@@ -117,7 +135,7 @@ def materialise_expert(expert: ExpertProfile, rules: list[RosterRule] | None = N
             continue
         taken.add(spec.starts_at, spec.ends_at)
         rows.append(_row(expert.id, spec, moment))
-    return _insert_new(rows)
+    return rows
 
 
 class _Taken:
@@ -145,19 +163,42 @@ def _row(expert_id: int, spec: SlotSpec, moment: datetime) -> dict:
             "is_provisional": spec.provisional, "created_at": moment, "updated_at": moment}
 
 
-def _insert_new(rows: list[dict]) -> int:
+def insert_slot_rows(rows: list[dict]) -> int:
     """Insert, skipping any (expert, start) that a concurrent run created meanwhile.
-    One compiled statement, executed with many parameter sets (SQLAlchemy batches them
-    into multi-row INSERTs itself); a `.values([...])` per batch would be recompiled
-    every time, which costs more than the database work."""
+    RETURNING counts what was really inserted (rowcount is -1 here on psycopg)."""
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    stmt = (insert(Slot.__table__).on_conflict_do_nothing(index_elements=["expert_id", "starts_at"])
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _insert_unnest(rows)
+    stmt = (sqlite.insert(Slot.__table__).on_conflict_do_nothing(index_elements=["expert_id", "starts_at"])
             .returning(Slot.__table__.c.id))
-    # RETURNING counts what was really inserted: rowcount is -1 here on psycopg.
     return len(db.session.connection().execute(stmt, rows).all())
+
+
+# PostgreSQL: one short statement with array parameters, whatever the number of rows. A
+# multi-row VALUES list makes a long statement the driver parses afresh every time, which
+# cost more than the database's own work.
+_UNNEST_INSERT = sa.text("""
+    INSERT INTO slots (expert_id, rule_id, starts_at, ends_at, mode, is_provisional,
+                       status, created_at, updated_at)
+    SELECT u.*, 'open', :moment, :moment
+    FROM unnest(CAST(:expert_ids AS integer[]), CAST(:rule_ids AS integer[]),
+                CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
+                CAST(:modes AS varchar[]), CAST(:provisional AS boolean[])) AS u
+    ON CONFLICT (expert_id, starts_at) DO NOTHING
+    RETURNING id""")
+
+
+def _insert_unnest(rows: list[dict]) -> int:
+    created = 0
+    for i in range(0, len(rows), 20000):
+        chunk = rows[i:i + 20000]
+        created += len(db.session.execute(_UNNEST_INSERT, {
+            "expert_ids": [r["expert_id"] for r in chunk], "rule_ids": [r["rule_id"] for r in chunk],
+            "starts": [r["starts_at"] for r in chunk], "ends": [r["ends_at"] for r in chunk],
+            "modes": [r["mode"].name for r in chunk], "provisional": [r["is_provisional"] for r in chunk],
+            "moment": chunk[0]["created_at"]}).all())
+    return created
 
 
 def _blocked_periods(expert_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

@@ -115,12 +115,6 @@ class Slot(TimestampMixin, db.Model):
         sa.CheckConstraint("ends_at > starts_at", name="period_order"),
         # Slot search: open slots in a time window.
         sa.Index("ix_slots_status_starts_at", "status", "starts_at"),
-        # Slot search joins experts: only open slots matter, and the partial index keeps
-        # held/booked/blocked rows (and the past, once rolled) out of the scan.
-        sa.Index(
-            "ix_slots_open_starts_at_expert", "starts_at", "expert_id",
-            sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
-        ),
     )
 
 

@@ -250,12 +250,10 @@ def materialise(actor: User | None, expert_id: int) -> int:
 
 def materialise_all() -> dict:
     """Every active expert with rules, up to the horizon. Used by the nightly job and the CLI."""
-    ids = db.session.scalars(sa.select(RosterRule.expert_id).distinct().join(ExpertProfile)
-                             .where(ExpertProfile.is_active.is_(True))).all()
-    created = 0
-    for expert_id in ids:
-        created += mat.materialise_expert(db.session.get(ExpertProfile, expert_id))
-    return {"experts": len(ids), "slots_created": created}
+    with_rules = sa.select(RosterRule.expert_id)
+    experts = db.session.scalars(sa.select(ExpertProfile).where(
+        ExpertProfile.is_active.is_(True), ExpertProfile.id.in_(with_rules)).order_by(ExpertProfile.id)).all()
+    return {"experts": len(experts), "slots_created": mat.materialise_experts(experts)}
 
 
 def set_slot_blocked(actor: User, slot_id: int, blocked: bool) -> Slot:
