@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from app.accounts import policy
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.bookings.models import Booking, BookingChange
 from app.core import audit
 from app.core.clock import now
@@ -28,6 +28,7 @@ from app.directory.models import ExpertProfile, Hospital, Specialty, expert_spec
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.matching.models import Offer
+from app.notifications.service import notify_many
 from app.rosters import materialise as mat
 from app.rosters.models import (
     CalendarFeedToken,
@@ -99,6 +100,7 @@ def update_rule(actor: User, rule_id: int, changes: dict) -> tuple[RosterRule, C
         report.untouched = [s for s in kept if s.starts_at not in still_described]
     audit.record(actor, rule, "roster_rule.updated", changes=diff, slots_removed=report.removed,
                  untouched_slot_ids=[s.id for s in report.untouched])
+    _tell_schedulers(rule.expert, "roster_rule.updated", report.untouched)
     return rule, report
 
 
@@ -108,6 +110,7 @@ def delete_rule(actor: User, rule_id: int) -> ChangeReport:
     db.session.execute(sa.update(Slot).where(Slot.rule_id == rule.id).values(rule_id=None)
                        .execution_options(synchronize_session=False))
     audit.record(actor, rule, "roster_rule.deleted", slots_removed=removed, untouched_slot_ids=[s.id for s in kept])
+    _tell_schedulers(rule.expert, "roster_rule.deleted", kept)
     db.session.delete(rule)
     db.session.flush()
     return ChangeReport(removed=removed, untouched=kept)
@@ -128,6 +131,18 @@ def check_rule(rule: RosterRule) -> None:
         raise InvalidInput("mode", "this expert does not accept remote sessions")
     if rule.mode in (SlotMode.onsite, SlotMode.both) and not expert.accepts_onsite:
         raise InvalidInput("mode", "this expert does not accept on-site sessions")
+
+
+def _tell_schedulers(expert: ExpertProfile, change: str, untouched: list[Slot]) -> None:
+    """Booked slots a roster change could not remove need a person: tell the schedulers
+    of the expert's hospital (the change may have been made by the expert)."""
+    if not untouched:
+        return
+    schedulers = db.session.scalars(sa.select(User.id).where(
+        User.hospital_id == expert.hospital_id, User.role == Role.scheduler, User.is_active.is_(True))).all()
+    notify_many(schedulers, "roster.booked_slots_untouched", {
+        "expert_id": expert.id, "change": change,
+        "slots": [{"id": s.id, "starts_at": s.starts_at.isoformat(), "status": s.status.name} for s in untouched]})
 
 
 def _described_starts(rule: RosterRule) -> set:
@@ -176,6 +191,7 @@ def create_exception(actor: User, expert_id: int, data: dict) -> tuple[RosterExc
     removed, kept = _clear_open_slots(sa.and_(Slot.expert_id == expert.id, inside))
     audit.record(actor, exception, "roster_exception.created", kind=exception.kind.name, slots_removed=removed,
                  untouched_slot_ids=[s.id for s in kept])
+    _tell_schedulers(expert, "roster_exception.created", kept)
     return exception, ChangeReport(removed=removed, untouched=kept)
 
 

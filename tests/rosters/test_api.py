@@ -3,8 +3,11 @@ change does to open and booked slots."""
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from app.accounts.models import Role
 from app.extensions import db
+from app.notifications.models import Notification
 from app.rosters.models import SlotMode, SlotStatus
 from app.rosters.slots import claim_slot
 from tests.factories import token_headers
@@ -54,6 +57,20 @@ def test_deleting_a_rule_keeps_its_booked_slot_and_reports_it(client, make, beij
     assert [s["id"] for s in body["untouched"]] == [booked.id]
     remaining = slots_of(expert)
     assert [(s.id, s.status) for s in remaining] == [(booked.id, SlotStatus.booked)]
+
+
+def test_expert_deleting_own_rule_with_a_booking_tells_the_schedulers(client, make, beijing):
+    expert = make.expert(hospital=beijing)
+    scheduler = make.user(Role.scheduler, hospital=beijing)
+    headers = token_headers(expert.user)
+    rule_id = _create_rule(client, expert, headers)
+    booked = _book(make, slots_of(expert)[0])
+
+    client.delete(f"/api/v1/roster-rules/{rule_id}", headers=headers)
+
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == scheduler.id)).all()
+    assert [n.type for n in notes] == ["roster.booked_slots_untouched"]
+    assert [s["id"] for s in notes[0].payload["slots"]] == [booked.id]
 
 
 def test_editing_a_rule_redoes_open_slots_and_reports_booked_ones_it_no_longer_covers(client, make, beijing):
