@@ -93,11 +93,11 @@ def update_rule(actor: User, rule_id: int, changes: dict) -> tuple[RosterRule, C
     check_rule(rule)
     report = ChangeReport()
     if diff:
-        report.removed, kept = _clear_open_slots(Slot.rule_id == rule.id)
         db.session.flush()
+        first = now().date() - timedelta(days=1)
+        report.removed, report.untouched = _prune_undescribed(
+            rule.expert, Slot.rule_id == rule.id, first, mat.horizon_end(first) + timedelta(days=2))
         report.created = mat.materialise_expert(rule.expert)
-        still_described = _described_starts(rule)
-        report.untouched = [s for s in kept if s.starts_at not in still_described]
     audit.record(actor, rule, "roster_rule.updated", changes=diff, slots_removed=report.removed,
                  untouched_slot_ids=[s.id for s in report.untouched])
     _tell_schedulers(rule.expert, "roster_rule.updated", report.untouched)
@@ -145,10 +145,24 @@ def _tell_schedulers(expert: ExpertProfile, change: str, untouched: list[Slot]) 
         "slots": [{"id": s.id, "starts_at": s.starts_at.isoformat(), "status": s.status.name} for s in untouched]})
 
 
-def _described_starts(rule: RosterRule) -> set:
-    first = now().date() - timedelta(days=1)
-    last = mat.horizon_end(first) + timedelta(days=2)
-    return {s.starts_at for s in mat.expert_slot_specs(rule.expert, [rule], first, last)}
+def _prune_undescribed(expert: ExpertProfile, scope, first, last) -> tuple[int, list[Slot]]:
+    """Of the expert's future rule-made slots in `scope` (local days first..last), clear
+    the open ones the rules no longer describe and return the held/booked ones in that
+    case. Slots still described stay as they are (same id, offers keep pointing at them);
+    only their provisional mark follows the calendar."""
+    specs = mat.expert_slot_specs(expert, mat.active_rules(expert.id), first, last)
+    wanted = {(spec.starts_at, spec.rule.id): spec for spec in specs}
+    slots = db.session.scalars(sa.select(Slot).where(
+        scope, Slot.expert_id == expert.id, Slot.rule_id.is_not(None), Slot.starts_at >= now())).all()
+    stale = []
+    for slot in slots:
+        spec = wanted.get((slot.starts_at, slot.rule_id))
+        if spec is None or spec.ends_at != slot.ends_at or spec.rule.mode is not slot.mode:
+            stale.append(slot.id)
+        elif slot.is_provisional != spec.provisional:
+            slot.is_provisional = spec.provisional
+    db.session.flush()
+    return _clear_open_slots(Slot.id.in_(stale)) if stale else (0, [])
 
 
 def _clear_open_slots(condition) -> tuple[int, list[Slot]]:
@@ -247,9 +261,8 @@ def _redo_hospital_day(hospital_id: int, day) -> ChangeReport:
     end = datetime.combine(day + timedelta(days=1), time(0), zone)
     experts = db.session.scalars(sa.select(ExpertProfile).where(ExpertProfile.hospital_id == hospital_id)).all()
     for expert in experts:
-        removed, kept = _clear_open_slots(sa.and_(
-            Slot.expert_id == expert.id, Slot.rule_id.is_not(None), Slot.starts_at >= start, Slot.starts_at < end))
-        db.session.flush()
+        on_that_day = sa.and_(Slot.starts_at >= start, Slot.starts_at < end)
+        removed, kept = _prune_undescribed(expert, on_that_day, day, day)
         report.removed += removed
         report.created += mat.materialise_expert(expert)
         report.untouched.extend(kept)

@@ -232,3 +232,34 @@ def test_bad_rule_is_422_naming_the_field(client, make, beijing):
     assert backwards.status_code == 422 and "end_time" in backwards.get_json()["errors"]
     assert onsite.status_code == 422 and "mode" in onsite.get_json()["errors"]
     assert no_day.status_code == 422 and "weekdays" in no_day.get_json()["errors"]
+
+
+def test_editing_a_rule_keeps_the_slots_it_still_describes(client, make, beijing):
+    expert = make.expert(hospital=beijing)
+    headers = token_headers(make.user(Role.scheduler, hospital=beijing))
+    rule_id = _create_rule(client, expert, headers)
+    before = {s.starts_at: s.id for s in slots_of(expert) if s.starts_at < utc(2026, 12, 31)}
+
+    resp = client.patch(f"/api/v1/roster-rules/{rule_id}", json={"valid_to": "2026-12-31"}, headers=headers)
+
+    db.session.rollback()
+    after = {s.starts_at: s.id for s in slots_of(expert)}
+    assert resp.get_json()["created"] == 0 and resp.get_json()["removed"] > 0
+    assert after == before
+
+
+def test_hand_entered_working_day_makes_a_provisional_day_definite(client, make, beijing):
+    expert = make.expert(hospital=beijing)
+    headers = token_headers(make.user(Role.scheduler, hospital=beijing))
+    _create_rule(client, expert, headers)
+    monday = slots_of(expert, utc(2027, 1, 3, 16), utc(2027, 1, 4, 16))
+    assert monday and all(s.is_provisional for s in monday)
+
+    resp = client.post(f"/api/v1/hospitals/{beijing.id}/calendar-days",
+                       json={"day": "2027-01-04", "kind": "workday", "name": "confirmed"}, headers=headers)
+
+    db.session.rollback()
+    again = slots_of(expert, utc(2027, 1, 3, 16), utc(2027, 1, 4, 16))
+    assert resp.status_code == 201 and resp.get_json()["removed"] == 0 and resp.get_json()["untouched"] == []
+    assert [s.id for s in again] == [s.id for s in monday]
+    assert not any(s.is_provisional for s in again)
