@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import chinese_calendar
@@ -94,6 +94,7 @@ def _from_holidays_package(country: str, day: date, provisional: bool) -> DaySta
     return DayStatus(DayKind.regular, provisional)
 
 
+@lru_cache(maxsize=8192)  # the public calendars are fixed data: one lookup per day and country
 def public_day_status(country: str | None, day: date) -> DayStatus:
     """The public calendar's word on `day`, ignoring the hospital's own days."""
     if country == "CN":
