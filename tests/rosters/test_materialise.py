@@ -127,3 +127,31 @@ def test_rolling_forward_a_day_later_adds_only_the_new_day(make, beijing, clock)
     summary = jobs.roll_rosters_forward()
 
     assert summary == {"experts": 1, "slots_created": 4}
+
+
+def test_two_concurrent_roll_forwards_create_each_slot_once(app, make, beijing):
+    import threading
+
+    experts = [make.expert(hospital=beijing) for _ in range(3)]
+    for expert in experts:
+        add_rule(expert, days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), follows_official_calendar=False)
+    db.session.commit()
+    results, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                results.append(jobs.roll_rosters_forward())
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Slot))
+    assert errors == []
+    # 56 whole days of 4 slots, and today from 10:00 Beijing (the clock) on: 2 more
+    assert sum(r["slots_created"] for r in results) == total == 3 * (56 * 4 + 2)
