@@ -63,6 +63,11 @@ class Config:
     EVALUATION_MAX_MONTHS = _env("EVALUATION_MAX_MONTHS", 60)
     # The expert is reminded once when a session ended this long ago without an outcome.
     OUTCOME_DUE_GRACE_MINUTES = _env("OUTCOME_DUE_GRACE_MINUTES", 30)
+    # --- rosters ---
+    # How far ahead roster rules are materialised into bookable slots (days).
+    ROSTER_HORIZON_DAYS = _env("ROSTER_HORIZON_DAYS", 56)
+    # How far back a calendar feed shows bookings (days).
+    ROSTER_FEED_PAST_DAYS = _env("ROSTER_FEED_PAST_DAYS", 30)
 
 
 class DevelopmentConfig(Config):

@@ -9,4 +9,4 @@ from app.directory.models import ExpertProfile, Hospital, Partnership, Specialty
 from app.matching.models import Offer  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.outcomes.models import Outcome, OutcomeRevision, Referral  # noqa: F401
-from app.rosters.models import HospitalCalendarDay, RosterException, RosterRule, Slot  # noqa: F401
+from app.rosters.models import CalendarFeedToken, HospitalCalendarDay, RosterException, RosterRule, Slot  # noqa: F401

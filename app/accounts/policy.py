@@ -87,6 +87,14 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     "outcome:list_overdue": _manages_hospital,
     # target: an evaluation Scope
     "evaluation:read": _reads_evaluation,
+    # --- rosters ---
+    # target: the expert whose rules, exceptions, slots or calendar feed are touched
+    "roster:manage": _manages_expert,
+    # target: the hospital id whose calendar days are entered by hand
+    "calendar_day:manage": _manages_hospital,
+    # target: the expert owning the slot; blocking a single slot is the scheduler's call
+    "slot:block": lambda user, expert: _manages_hospital(user, expert.hospital_id),
+    "slot:search": _anyone,
 }
 
 

@@ -116,3 +116,17 @@ class Slot(TimestampMixin, db.Model):
         # Slot search: open slots in a time window.
         sa.Index("ix_slots_status_starts_at", "status", "starts_at"),
     )
+
+
+class CalendarFeedToken(db.Model):
+    """The private iCalendar feed of one expert. Only a SHA-256 of the token is stored: a
+    leaked database does not leak the feed URLs. Rotating replaces the hash; revoking
+    deletes the row, so the old URL answers 404."""
+
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
