@@ -69,6 +69,9 @@ class RequestCreateSchema(Schema):
 
 
 class RequestUpdateSchema(PartialUpdate, RequestCreateSchema):
+    # No load_default here: a PATCH that leaves the mode out must not reset it.
+    preferred_mode = fields.Enum(PreferredMode)
+
     class Meta:
         exclude = ("specialty",)
 
