@@ -187,9 +187,13 @@ def accept_offer(actor: User, offer_id: int):
     offer = get_or_404(Offer, offer_id, "Offer")
     policy.authorize(actor, "offer:respond", access.for_expert(offer.request, offer.expert))
     request = lock_request(offer.request_id)
-    if offer.status is OS.pending and request.status is not R.offered:
-        raise Conflict(f"Request {request.id} is already {request.status.name}: another expert accepted first"
-                       if request.status is R.booked else f"Request {request.id} is {request.status.name}.")
+    db.session.refresh(offer)  # as it is now that the request is ours
+    if request.status is R.booked and offer.status is not OS.accepted:
+        raise Conflict(f"Request {request.id} was accepted by another expert first; this offer was withdrawn.")
+    if offer.status is not OS.pending:
+        raise Conflict(f"Offer {offer.id} is already {offer.status.name}; it cannot be accepted.")
+    if request.status is not R.offered:
+        raise Conflict(f"Request {request.id} is {request.status.name}; its offers can no longer be accepted.")
     if not bookings.claim(offer.slot_id):
         raise SlotTaken(f"Slot {offer.slot_id} was just booked for another consultation; this offer can no longer"
                         " be accepted.", offer.id)

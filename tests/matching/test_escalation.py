@@ -162,7 +162,7 @@ def test_emergency_goes_to_k_experts_and_first_accept_wins(client, make):
 
     assert len(offers) == 3  # EMERGENCY_FANOUT
     assert first.status_code == 201
-    assert late.status_code == 409 and "withdrawn" in late.get_json()["detail"]
+    assert late.status_code == 409 and "another expert first" in late.get_json()["detail"]
     statuses = [o.status.name for o in W.offers_of(rid)]
     assert statuses == ["withdrawn", "accepted", "withdrawn"]
     assert "offer.withdrawn" in _types(by_expert[offers[2].expert_id].user_id)
