@@ -151,3 +151,31 @@ def test_notifications_never_carry_patient_details_beyond_the_reference(client, 
     for payload in payloads:
         text = str(payload)
         assert "ST depression" not in text and "hypertension" not in text and "60-69" not in text
+
+
+def test_concurrent_retries_with_one_idempotency_key_file_one_request(make, live_server):
+    import threading
+
+    import requests
+
+    w = W.build(make)
+    W.slot(w, W.expert(w))
+    headers = {**W.headers(w.doctor), "Idempotency-Key": "flaky-network-1"}
+    db.session.commit()  # reading the token refreshed the user: release SQLite's write lock
+    answers, barrier = [], threading.Barrier(10)
+
+    def post():
+        barrier.wait()
+        resp = requests.post(f"{live_server}/api/v1/requests", json=W.body(), headers=headers, timeout=30)
+        answers.append((resp.status_code, resp.json()["id"]))
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(code for code, _ in answers) == [200] * 9 + [201]
+    assert len({rid for _, rid in answers}) == 1
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationRequest)) == 1
