@@ -63,10 +63,10 @@ def find(request: ConsultationRequest, *, limit: int | None = None) -> list[Cand
     rows = _slot_rows(request)
     if not rows:
         return []
-    experts = _experts({r.expert_id for r in rows})
+    experts = _experts(request.specialty_id)
     county = db.session.get(Hospital, request.hospital_id)
     hospitals = {h.id: h for h in db.session.scalars(
-        sa.select(Hospital).where(Hospital.id.in_({e.hospital_id for e in experts.values()})))}
+        sa.select(Hospital).where(Hospital.id.in_({experts[r.expert_id].hospital_id for r in rows})))}
     booked = _bookings_per_day(experts, hospitals, request)
     picked = _pick_slots(request, rows, experts, hospitals, county, booked)
     return _rank(request, picked, experts)[:limit]
@@ -95,10 +95,12 @@ def _mode_clause(mode: PreferredMode):
     return {PreferredMode.remote: remote, PreferredMode.onsite: onsite}.get(mode, sa.or_(remote, onsite))
 
 
-def _experts(ids: set[int]) -> dict:
+def _experts(specialty_id: int) -> dict:
     cols = (ExpertProfile.id, ExpertProfile.user_id, ExpertProfile.hospital_id, ExpertProfile.daily_cap,
             ExpertProfile.accepts_remote, ExpertProfile.accepts_onsite)
-    return {r.id: r for r in db.session.execute(sa.select(*cols).where(ExpertProfile.id.in_(ids)))}
+    return {r.id: r for r in db.session.execute(
+        sa.select(*cols).join(expert_specialties, expert_specialties.c.expert_id == ExpertProfile.id)
+        .where(expert_specialties.c.specialty_id == specialty_id, ExpertProfile.is_active.is_(True)))}
 
 
 def local_day(when: datetime, tz: str):
@@ -108,12 +110,16 @@ def local_day(when: datetime, tz: str):
 def _bookings_per_day(experts: dict, hospitals: dict, request) -> dict:
     """{(expert_id, local day): live bookings}, for the daily cap."""
     rows = db.session.execute(sa.select(Booking.expert_id, Booking.starts_at).where(
-        Booking.expert_id.in_(experts), Booking.status.in_(LIVE),
+        Booking.expert_id.in_(sa.select(expert_specialties.c.expert_id).where(
+            expert_specialties.c.specialty_id == request.specialty_id)), Booking.status.in_(LIVE),
         Booking.starts_at >= request.window_start - timedelta(days=1),
         Booking.starts_at < request.window_end + timedelta(days=1)))
     counts: dict = defaultdict(int)
     for r in rows:
-        counts[(r.expert_id, local_day(r.starts_at, hospitals[experts[r.expert_id].hospital_id].timezone))] += 1
+        expert = experts.get(r.expert_id)
+        home = hospitals.get(expert.hospital_id) if expert else None
+        if home is not None:  # only experts with a slot in the window matter
+            counts[(r.expert_id, local_day(r.starts_at, home.timezone))] += 1
     return counts
 
 
@@ -142,7 +148,9 @@ def _rank(request, picked, experts) -> list[Candidate]:
     if not picked:
         return []
     cfg = current_app.config
-    ids = [r.expert_id for r, _m, _t in picked]
+    # The specialty's experts as a subquery, not a list of a thousand ids: one cached
+    # statement, and the database joins instead of parsing a huge IN list.
+    ids = sa.select(expert_specialties.c.expert_id).where(expert_specialties.c.specialty_id == request.specialty_id)
     partners = partner_hospital_ids(request.hospital_id, request.specialty_id, request.window_start.date())
     seen, load, quality = _continuity(request, ids), _recent_load(ids), _quality(ids)
     window_hours = (request.window_end - max(request.window_start, now())).total_seconds() / 3600
