@@ -201,7 +201,7 @@ def _partner_of(hospital_id: int):
 
 
 def update_request(actor: User, request_id: int, changes: dict) -> ConsultationRequest:
-    request = get_or_404(ConsultationRequest, request_id, "Request")
+    request = _locked(request_id)
     policy.authorize(actor, "request:update", access.for_request(request))
     if request.status not in OPEN:
         raise Conflict(f"Request {request.id} is {request.status.name}; only unbooked requests can be edited"
@@ -220,7 +220,7 @@ def update_request(actor: User, request_id: int, changes: dict) -> ConsultationR
 
 
 def cancel_request(actor: User, request_id: int, reason: str) -> ConsultationRequest:
-    request = get_or_404(ConsultationRequest, request_id, "Request")
+    request = _locked(request_id)
     policy.authorize(actor, "request:cancel", access.for_request(request))
     if S.cancelled not in TRANSITIONS[request.status]:
         raise Conflict(f"Request {request.id} is {request.status.name}; it can no longer be cancelled.")
@@ -232,3 +232,12 @@ def cancel_request(actor: User, request_id: int, reason: str) -> ConsultationReq
     request.cancel_reason = reason
     transition(request, S.cancelled, actor, "request.cancelled", reason=reason)
     return request
+
+
+def _locked(request_id: int) -> ConsultationRequest:
+    """The request, locked for this transaction like every other change to it (same order:
+    request row first), so an edit or a cancel never races an accept on stale state."""
+    get_or_404(ConsultationRequest, request_id, "Request")
+    from app.matching import service as matching
+
+    return matching.lock_request(request_id)

@@ -199,3 +199,45 @@ def test_booking_confirmation_notifies_both_sides_in_the_same_transaction(client
         Notification.type == "booking.confirmed")).all()
     assert {r.user_id for r in rows} == {w.doctor.id, e.user_id}
     assert all(r.payload["booking_id"] == booking["id"] for r in rows)
+
+
+def test_cancelling_a_booked_request_cancels_its_booking_and_frees_the_slot(client, make):
+    w = W.build(make)
+    rid, booking, e = _booked(client, w)
+
+    resp = client.post(f"/api/v1/requests/{rid}/cancel", json={"reason": "patient recovered"},
+                       headers=W.headers(w.doctor))
+
+    assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
+    after = client.get(f"/api/v1/bookings/{booking['id']}", headers=W.headers(e.user)).get_json()
+    assert after["status"] == "cancelled" and after["cancel_reason"] == "patient recovered"
+    db.session.expire_all()
+    assert db.session.get(Slot, booking["slot_id"]).status is SlotStatus.open
+
+
+def test_reschedule_to_a_slot_that_is_not_open_is_409(client, make):
+    w = W.build(make)
+    _rid, booking, e = _booked(client, w, hours=24)
+    taken = W.slot(w, e, hours=48, status=SlotStatus.blocked)
+
+    resp = client.post(f"/api/v1/bookings/{booking['id']}/reschedule", json={"slot_id": taken.id, "reason": "later"},
+                       headers=W.headers(w.doctor))
+
+    assert resp.status_code == 409 and "not open" in resp.get_json()["detail"]
+    assert client.get(f"/api/v1/bookings/{booking['id']}", headers=W.headers(w.doctor)).get_json()["slot_id"] == \
+        booking["slot_id"]
+
+
+def test_scheduler_previews_the_ranking_with_score_parts(client, make):
+    w = W.build(make)
+    for hours in (10, 20):
+        W.slot(w, W.expert(w), hours=hours)
+    rid = W.file(client, w).get_json()["id"]
+
+    ranking = client.get(f"/api/v1/requests/{rid}/candidates", headers=W.headers(w.partner_scheduler))
+    as_doctor = client.get(f"/api/v1/requests/{rid}/candidates", headers=W.headers(w.doctor))
+
+    assert ranking.status_code == 200
+    assert len(ranking.get_json()) == 1  # the other expert's slot already has the pending offer
+    assert set(ranking.get_json()[0]["parts"]) >= {"time", "partnership", "travel"}
+    assert as_doctor.status_code == 403
