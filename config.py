@@ -68,6 +68,28 @@ class Config:
     ROSTER_HORIZON_DAYS = _env("ROSTER_HORIZON_DAYS", 56)
     # How far back a calendar feed shows bookings (days).
     ROSTER_FEED_PAST_DAYS = _env("ROSTER_FEED_PAST_DAYS", 30)
+    # --- consults / matching / bookings ---
+    # Score weights of the named parts (see app/matching/scoring.py).
+    MATCH_WEIGHTS = _env("MATCH_WEIGHTS", {"time": 1.0, "partnership": 3.0, "continuity": 2.0,
+                                           "load": 1.0, "quality": 1.0, "travel": 0.5})
+    # How much the time-to-slot part counts, per urgency.
+    MATCH_URGENCY_TIME_FACTOR = _env("MATCH_URGENCY_TIME_FACTOR", {"routine": 0.5, "urgent": 1.5, "emergency": 3.0})
+    # Minutes an expert has to answer an offer, per urgency.
+    OFFER_DEADLINE_MINUTES = _env("OFFER_DEADLINE_MINUTES", {"routine": 24 * 60, "urgent": 30, "emergency": 10})
+    EMERGENCY_FANOUT = _env("EMERGENCY_FANOUT", 3)
+    # "fallback": out-of-network experts only when no in-network candidate is left in the
+    # window; "allow": ranked together (partnership weight still prefers in-network); "never".
+    MATCH_OUT_OF_NETWORK = _env("MATCH_OUT_OF_NETWORK", "fallback")
+    TRAVEL_SPEED_KMH = _env("TRAVEL_SPEED_KMH", 60.0)
+    TRAVEL_MAX_MINUTES = _env("TRAVEL_MAX_MINUTES", 240)
+    # Optional {"<from hospital id>-<to hospital id>": minutes}; overrides the distance estimate.
+    TRAVEL_MATRIX = _env("TRAVEL_MATRIX", {})
+    MATCH_LOAD_DAYS = _env("MATCH_LOAD_DAYS", 30)
+    MATCH_QUALITY_DAYS = _env("MATCH_QUALITY_DAYS", 180)
+    VIDEO_BASE_URL = _env("VIDEO_BASE_URL", "https://meet.jit.si")
+    VIDEO_ROOM_PREFIX = _env("VIDEO_ROOM_PREFIX", "huizhen-")
+    BOOKING_START_EARLY_MINUTES = _env("BOOKING_START_EARLY_MINUTES", 15)
+    BOOKING_NO_SHOW_GRACE_MINUTES = _env("BOOKING_NO_SHOW_GRACE_MINUTES", 10)
 
 
 class DevelopmentConfig(Config):

@@ -95,7 +95,48 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     # target: the expert owning the slot; blocking a single slot is the scheduler's call
     "slot:block": lambda user, expert: _manages_hospital(user, expert.hospital_id),
     "slot:search": _anyone,
+    # --- consults / matching / bookings ---
+    # Targets are `app.consults.access.Access` views: who asked, which hospitals and which
+    # expert users are involved (so these rules need no database).
+    "request:create": lambda u, _t=None: u.role is Role.county_doctor,
+    "request:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
+    "request:update": lambda u, a: _requester_or_manager(u, a),
+    "request:cancel": lambda u, a: _requester_or_manager(u, a),
+    # target: Access of the request, with the chosen expert's hospital among serving ones
+    "request:assign": lambda u, a: _admin(u) or (u.role is Role.scheduler and (
+        u.hospital_id == a.hospital_id or u.hospital_id in a.serving_hospital_ids)),
+    "offer:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
+    "offer:respond": lambda u, a: u.role is Role.expert and u.id in a.expert_user_ids,
+    "booking:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
+    "booking:cancel": lambda u, a: _requester_or_manager(u, a) or _serving_side(u, a),
+    "booking:reschedule": lambda u, a: _requester_or_manager(u, a) or _serving_manager(u, a),
+    "booking:run": lambda u, a: _serving_side(u, a),
+    # target: the Access; reporting that the *expert* did not come is the requesting side's
+    "booking:no_show_expert": lambda u, a: _requesting_side(u, a) and u.role is not Role.expert,
+    "booking:no_show_requester": lambda u, a: _serving_side(u, a),
 }
+
+
+def _requesting_side(user: User, access) -> bool:
+    """Admins; county doctors and schedulers of the requesting hospital."""
+    return _admin(user) or (user.role in (Role.county_doctor, Role.scheduler)
+                            and user.hospital_id == access.hospital_id)
+
+
+def _serving_side(user: User, access) -> bool:
+    """The expert(s) involved and the schedulers of their hospitals (never other experts)."""
+    if user.role is Role.expert:
+        return user.id in access.expert_user_ids
+    return _serving_manager(user, access)
+
+
+def _serving_manager(user: User, access) -> bool:
+    return _admin(user) or (user.role is Role.scheduler and user.hospital_id in access.serving_hospital_ids)
+
+
+def _requester_or_manager(user: User, access) -> bool:
+    return _admin(user) or user.id == access.requester_id or (
+        user.role is Role.scheduler and user.hospital_id == access.hospital_id)
 
 
 def may(user: User, action: str, target=None) -> bool:
