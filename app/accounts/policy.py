@@ -49,6 +49,9 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     # target: the hospital id whose users are listed or created
     "user:list": _manages_hospital,
     "user:create": _admin,
+    # --- notifications ---
+    # a "system.message" to chosen users
+    "notification:broadcast": _admin,
 }
 
 
