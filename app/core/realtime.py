@@ -74,7 +74,7 @@ def _bound(app, server, handler):
 # --- connections -------------------------------------------------------------------------
 
 
-def _on_connect(server, sid, auth=None):
+def _on_connect(server, sid, _environ, auth=None):
     user = _authenticate(auth if isinstance(auth, dict) else {})
     server.save_session(sid, {"uid": user.id}, namespace=NAMESPACE)
     server.enter_room(sid, room_of(user.id), namespace=NAMESPACE)
