@@ -63,6 +63,17 @@ def _keep_loaded_after_commit():
     db.session().expire_on_commit = False
 
 
+@pytest.fixture(autouse=True)
+def _quick_client_close(monkeypatch):
+    """websocket-client waits 3 s for the server's close frame, which the werkzeug test
+    server never sends once the socket.io session has ended; wait 0.2 s instead."""
+    import websocket
+
+    close = websocket.WebSocket.close
+    monkeypatch.setattr(websocket.WebSocket, "close",
+                        lambda self, status=1000, reason=b"", timeout=0.2: close(self, status, reason, timeout))
+
+
 @pytest.fixture
 def sio(live_server):
     """connect_as(user, last_id=None) -> (client, inbox); every client is closed after."""
