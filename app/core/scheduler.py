@@ -63,14 +63,14 @@ def run_all_once(app) -> dict:
 
 
 def build(app) -> BackgroundScheduler:
-    grace = app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
-    scheduler = BackgroundScheduler(
-        timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
-    )
+    # One run at a time per job, missed runs collapsed into one, late runs still made.
+    defaults = {"coalesce": True, "max_instances": 1,
+                "misfire_grace_time": app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)}
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults=defaults)
     start = datetime.now(UTC)
     for job_id, fn, trigger in collect_jobs():
-        options = {"next_run_time": start, **trigger}  # first run at once: catch up after a restart
+        # First run at once: catch up on what came due while no scheduler ran.
+        options = {**defaults, "next_run_time": start, **trigger}
         scheduler.add_job(run_job, args=(app, job_id, fn), id=job_id, name=job_id,
                           replace_existing=True, **options)
     return scheduler
