@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context, session
 from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import event
@@ -146,29 +147,28 @@ def _on_ack(server, sid, data=None):
 
 
 def install_session_hooks() -> None:
-    for name, fn in (("after_flush_postexec", _collect), ("after_commit", _push_committed),
+    for name, fn in (("before_commit", _collect), ("after_commit", _push_committed),
                      ("after_rollback", _forget)):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)
 
 
-def _collect(session, _flush_context) -> None:
-    # Serialise at flush time: after commit the rows are expired and no SQL may run.
+def _collect(session) -> None:
+    """Serialise the rows about to be committed: after commit they are expired and no SQL
+    may run. A row added in a savepoint that rolled back is no longer persistent: skipped."""
+    if session.in_nested_transaction():  # a savepoint released: the outer commit decides
+        return
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
+    session.flush()
     ready = session.info.setdefault(READY_KEY, [])
-    waiting = []
-    for row in pending:
-        if row.id is None:
-            waiting.append(row)
-        else:
-            ready.append((row.user_id, serialize(row)))
-    if waiting:
-        session.info[PENDING_KEY] = waiting
+    ready.extend((row.user_id, serialize(row)) for row in pending if sa.inspect(row).persistent)
 
 
 def _push_committed(session) -> None:
+    if session.in_nested_transaction():
+        return
     ready = session.info.pop(READY_KEY, None)
     session.info.pop(PENDING_KEY, None)
     if ready:

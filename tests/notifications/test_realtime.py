@@ -143,3 +143,20 @@ def test_web_session_cookie_authenticates_the_socket(live_server, make):
         assert inbox.wait_for(1)[0]["payload"]["text"] == "hello web"
     finally:
         client.disconnect()
+
+
+def test_rows_of_a_rolled_back_savepoint_are_not_pushed_and_release_waits_for_commit(
+        live_server, make, sio):
+    user = make.user()
+    _, inbox = sio(user)
+    savepoint = db.session.begin_nested()
+    service.notify(user.id, "system.message", {"text": "undone"})
+    savepoint.rollback()
+    with db.session.begin_nested():  # released here; pushed only with the outer commit
+        service.notify(user.id, "system.message", {"text": "kept"})
+    assert inbox.events == []
+    db.session.commit()
+    assert [e["payload"]["text"] for e in inbox.wait_for(1)] == ["kept"]
+    service.notify(user.id, "system.message", {"text": "next"})
+    db.session.commit()
+    assert inbox.wait_for(2)[-1]["payload"]["text"] == "next" and len(inbox.events) == 2
