@@ -146,8 +146,11 @@ def use_message_queue_for_events(app) -> None:
 
 def run_forever(app, stop: threading.Event) -> None:
     if acquire_lock(app, blocking=False) is None:
+        # A standby: takes over when the running scheduler stops; SIGTERM still ends it.
         log.warning("another scheduler holds %s; waiting for it to stop", lock_path(app))
-        acquire_lock(app, blocking=True)
+        while acquire_lock(app, blocking=False) is None:
+            if stop.wait(1):
+                return
     use_message_queue_for_events(app)
     scheduler = build(app)
     scheduler.start()
