@@ -90,6 +90,18 @@ class Config:
     VIDEO_ROOM_PREFIX = _env("VIDEO_ROOM_PREFIX", "huizhen-")
     BOOKING_START_EARLY_MINUTES = _env("BOOKING_START_EARLY_MINUTES", 15)
     BOOKING_NO_SHOW_GRACE_MINUTES = _env("BOOKING_NO_SHOW_GRACE_MINUTES", 10)
+    # --- realtime ---
+    # The Socket.IO message-queue channel: processes of one deployment share it, two
+    # deployments on one Redis must not (see docs/README-realtime.md).
+    SOCKETIO_CHANNEL = _env("SOCKETIO_CHANNEL", "flask-socketio")
+    # Minutes before a session when its participants are reminded, each exactly once.
+    REMINDER_OFFSETS_MINUTES = _env("REMINDER_OFFSETS_MINUTES", [24 * 60, 15])
+    # How long after its end a session without an outcome is flagged to the schedulers.
+    OVERDUE_GRACE_MINUTES = _env("OVERDUE_GRACE_MINUTES", 30)
+    # A file lock so that one host runs at most one scheduler (reloader, several workers).
+    SCHEDULER_LOCK_FILE = _env("SCHEDULER_LOCK_FILE", "")
+    # A job that could not start on time (process busy or down) still runs this late.
+    SCHEDULER_MISFIRE_GRACE_SECONDS = _env("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
 
 
 class DevelopmentConfig(Config):

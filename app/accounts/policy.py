@@ -114,6 +114,9 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     # target: the Access; reporting that the *expert* did not come is the requesting side's
     "booking:no_show_expert": lambda u, a: _requesting_side(u, a) and u.role is not Role.expert,
     "booking:no_show_requester": lambda u, a: _serving_side(u, a),
+    # --- notifications ---
+    # a "system.message" to chosen users
+    "notification:broadcast": _admin,
 }
 
 

@@ -78,6 +78,9 @@ class Booking(TimestampMixin, db.Model):
     no_show_side: Mapped[NoShowSide | None] = mapped_column(enum_type(NoShowSide))
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # Set once by the overdue-session sweep (past its end, no outcome): the schedulers are
+    # told once, and their queue can list the flagged sessions.
+    overdue_flagged_at: Mapped[datetime | None]
 
     request = relationship("ConsultationRequest")
     expert = relationship("ExpertProfile")
