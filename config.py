@@ -61,8 +61,6 @@ class Config:
     EVALUATION_TIMEZONE = _env("EVALUATION_TIMEZONE", "Asia/Shanghai")
     # Longest period a monthly trend or chart covers, to bound the work of one request.
     EVALUATION_MAX_MONTHS = _env("EVALUATION_MAX_MONTHS", 60)
-    # The expert is reminded once when a session ended this long ago without an outcome.
-    OUTCOME_DUE_GRACE_MINUTES = _env("OUTCOME_DUE_GRACE_MINUTES", 30)
     # --- rosters ---
     # How far ahead roster rules are materialised into bookable slots (days).
     ROSTER_HORIZON_DAYS = _env("ROSTER_HORIZON_DAYS", 56)

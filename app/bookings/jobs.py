@@ -15,8 +15,9 @@ from app.bookings.models import Booking, BookingStatus, SentReminder
 from app.core import audit
 from app.core.clock import now
 from app.extensions import db
-from app.notifications.service import notify_many
+from app.notifications.service import notify, notify_many
 from app.outcomes.models import Outcome
+from app.outcomes.service import OUTCOME_EXPECTED
 
 
 def reminder_kind(minutes: int) -> str:
@@ -80,13 +81,13 @@ def _remind(booking: Booking, minutes: int, at) -> None:
 
 
 def flag_overdue_sessions() -> dict:
-    """Sessions past their end (plus a grace period) without an outcome: flag each once
-    and tell the schedulers of both hospitals."""
+    """Sessions past their end (plus a grace period) without an outcome: flag each once,
+    remind the expert to write it, and tell the schedulers of both hospitals."""
     at = now()
     cutoff = at - timedelta(minutes=current_app.config["OVERDUE_GRACE_MINUTES"])
     has_outcome = sa.exists().where(Outcome.booking_id == Booking.id)
     stmt = (sa.select(Booking)
-            .where(Booking.status.in_([BookingStatus.scheduled, BookingStatus.in_progress]),
+            .where(Booking.status.in_(OUTCOME_EXPECTED),
                    Booking.ends_at <= cutoff, Booking.overdue_flagged_at.is_(None), ~has_outcome)
             .order_by(Booking.ends_at, Booking.id))
     flagged = 0
@@ -108,6 +109,7 @@ def _flag(booking: Booking, at) -> bool:
                  to_state=booking.status, ended_at=booking.ends_at.isoformat())
     payload = {"booking_id": booking.id, "status": booking.status.name,
                "ends_at": booking.ends_at.isoformat(), "request_id": booking.request_id}
+    notify(booking.expert.user_id, "outcome.due", payload)
     notify_many(_schedulers_of(booking), "booking.overdue_without_outcome", payload)
     return True
 

@@ -157,6 +157,22 @@ def test_session_past_its_end_without_outcome_is_flagged_to_schedulers_once(app,
     assert notes[0].payload["booking_id"] == booking.id
     assert db.session.get(Booking, booking.id).overdue_flagged_at == T0
     assert db.session.get(Booking, recent.id).overdue_flagged_at is None
+    assert [n.user_id for n in _notes("outcome.due")] == [booking.expert.user_id]
+
+
+def test_completed_session_without_outcome_is_flagged_and_later_ones_when_due(app, make, clock):
+    completed = _booking(make, T0 - timedelta(hours=1), status=BookingStatus.completed)
+    recorded = _booking(make, T0 - timedelta(hours=2), status=BookingStatus.completed)
+    make.outcome(recorded)
+    later = _booking(make, T0 - timedelta(minutes=15))  # ends 15 minutes from now
+    db.session.commit()
+
+    assert jobs.flag_overdue_sessions() == {"flagged": 1}
+    assert [n.payload["booking_id"] for n in _notes("outcome.due")] == [completed.id]
+
+    clock.advance(minutes=50)  # `later` is now 35 minutes past its end
+    assert jobs.flag_overdue_sessions() == {"flagged": 1}
+    assert db.session.get(Booking, later.id).overdue_flagged_at is not None
 
 
 def test_session_with_an_outcome_is_not_flagged(app, make, clock):
