@@ -7,12 +7,14 @@ import logging
 
 from flask import Response, json
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# PostgreSQL's deadlock_detected and serialization_failure: a concurrent writer won.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 
 class DomainError(Exception):
@@ -108,6 +110,15 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         log.info("integrity error mapped to 409: %s", err.orig)
         return problem(409, "Conflict", "The change conflicts with the current state; reload and retry.")
+
+    @app.errorhandler(OperationalError)
+    def _operational(err: OperationalError):
+        db.session.rollback()
+        if getattr(err.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            log.warning("concurrent change mapped to 409: %s", err.orig)
+            return problem(409, "Conflict", "A concurrent change got in the way; reload and retry.")
+        log.exception("database error")
+        return problem(503, "Service unavailable", "The database could not complete the request; retry shortly.")
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

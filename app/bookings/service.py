@@ -25,7 +25,7 @@ from app.core.audit import AuditEvent
 from app.core.clock import now
 from app.core.intervals import overlaps_clause
 from app.core.repo import get_or_404
-from app.directory.models import Hospital
+from app.directory.models import ExpertProfile, Hospital
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.extensions import db
 from app.matching import candidates as cands
@@ -105,6 +105,7 @@ def book_from_offer(offer, request: ConsultationRequest, actor: User) -> Booking
 
 
 def _insert(booking: Booking, request, expert) -> Booking:
+    _lock_expert(expert.id)
     _check_free(expert, booking.starts_at, booking.ends_at, booking.id)
     _check_cap(expert, booking.starts_at, booking.id)
     try:
@@ -115,6 +116,16 @@ def _insert(booking: Booking, request, expert) -> Booking:
         raise Conflict(f"{expert.user.display_name} is already booked at that time, or request {request.id}"
                        " already has a booking; this one was refused.") from exc
     return booking
+
+
+def _lock_expert(expert_id: int) -> None:
+    """Serialise bookings of one expert. Without it, concurrent inserts of overlapping
+    bookings deadlock inside PostgreSQL's exclusion constraint (each waits for the other's
+    uncommitted row); with it, the later one sees the winner and gets a clean 409. NO KEY
+    UPDATE, so rows that merely reference the expert (slots, offers) are not blocked.
+    SQLite needs nothing: BEGIN IMMEDIATE already serialises writers."""
+    db.session.execute(sa.select(ExpertProfile.id).where(ExpertProfile.id == expert_id)
+                       .with_for_update(key_share=True))
 
 
 def _check_free(expert, starts_at, ends_at, booking_id=None) -> None:
@@ -204,8 +215,6 @@ def get_booking(actor: User, booking_id: int) -> Booking:
 
 
 def list_bookings_stmt(actor: User, args: dict) -> sa.Select:
-    from app.directory.models import ExpertProfile
-
     stmt = sa.select(Booking).join(ExpertProfile, ExpertProfile.id == Booking.expert_id).join(
         ConsultationRequest, ConsultationRequest.id == Booking.request_id).order_by(Booking.starts_at)
     if actor.role is Role.expert:

@@ -25,9 +25,6 @@ from tests.consults import world as W
 
 THREADS = int(os.environ.get("RACE_THREADS", 50))
 ROUNDS = int(os.environ.get("RACE_ROUNDS", 20))
-# The other scenarios repeat fewer times: the 20 rounds of the same-slot race carry the proof,
-# these show the other two roads to a double booking are closed too.
-SHORT_ROUNDS = max(1, ROUNDS // 5)
 
 
 def _requests(w, n, urgency=Urgency.emergency):
@@ -110,7 +107,7 @@ def test_fifty_accepts_of_the_same_slot_make_one_booking(app, make):
 def test_fifty_accepts_of_overlapping_slots_of_one_expert_make_one_booking(app, make):
     w = W.build(make)
     expert = W.expert(w, daily_cap=50)
-    for round_ in range(SHORT_ROUNDS):
+    for round_ in range(ROUNDS):
         base = 2 * round_  # hours: each round's slots overlap each other, not other rounds'
         slots = [W.slot(w, expert, hours=base + i / 60, minutes=60) for i in range(THREADS)]
         jobs = _offers([(r, expert, s) for r, s in zip(_requests(w, THREADS), slots, strict=True)])
@@ -124,7 +121,7 @@ def test_fifty_accepts_of_overlapping_slots_of_one_expert_make_one_booking(app, 
 def test_fifty_experts_accepting_one_emergency_make_one_booking(app, make):
     w = W.build(make)
     experts = [W.expert(w) for _ in range(THREADS)]
-    for round_ in range(SHORT_ROUNDS):
+    for round_ in range(ROUNDS):
         request = _requests(w, 1)[0]
         jobs = _offers([(request, e, W.slot(w, e, hours=1 + round_)) for e in experts])
 

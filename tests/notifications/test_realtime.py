@@ -62,6 +62,26 @@ def test_notification_reaches_its_user_and_no_other(live_server, make, sio, admi
     assert inbox_f.texts == ["for F"]
 
 
+def test_offer_made_by_matching_reaches_the_chosen_expert_and_no_other(live_server, make, sio, admin):
+    from tests.consults import world as W
+
+    w = W.build(make)
+    chosen, passed_over = W.expert(w), W.expert(w, hospital=w.other)  # in-network ranks first
+    W.slot(w, chosen), W.slot(w, passed_over)
+    _, inbox_chosen = sio(chosen.user)
+    _, inbox_passed_over = sio(passed_over.user)
+
+    filed = requests.post(f"{live_server}/api/v1/requests", json=W.body(), headers=W.headers(w.doctor), timeout=10)
+
+    assert filed.status_code == 201
+    [event] = inbox_chosen.wait_for(1)
+    assert event["type"] == "offer.created"
+    assert event["payload"]["request_id"] == filed.json()["id"]
+    # A later message to the passed-over expert is the first thing they hear.
+    _send(live_server, admin, [passed_over.user_id], "later")
+    assert [e["type"] for e in inbox_passed_over.wait_for(1)] == ["system.message"]
+
+
 def test_client_cannot_join_another_users_room(live_server, make, sio, admin):
     victim, snoop = make.user(), make.user()
     client, inbox = sio(snoop)
