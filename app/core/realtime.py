@@ -44,24 +44,15 @@ def serialize(notification) -> dict:
 
 
 def init_app(app) -> None:
-    """Bind this app's Socket.IO server: handlers, the message-queue channel, the hooks."""
+    """Bind this app's Socket.IO server: handlers and the after-commit hooks."""
     from app.extensions import socketio
 
     server = socketio.server
     app.extensions[SERVER_KEY] = server
-    _set_channel(server, app.config.get("SOCKETIO_CHANNEL"))
     for name, handler in (("connect", _on_connect), ("disconnect", _on_disconnect),
                           ("replay", _on_replay), ("ack", _on_ack)):
         server.on(name, _bound(app, server, handler), namespace=NAMESPACE)
     install_session_hooks()
-
-
-def _set_channel(server, channel: str | None) -> None:
-    # create_app() passes no channel to Flask-SocketIO; the manager subscribes lazily (at
-    # the first connection), so setting it here still takes effect.
-    manager = server.manager
-    if channel and hasattr(manager, "channel") and not server.manager_initialized:
-        manager.channel = channel
 
 
 def _bound(app, server, handler):
