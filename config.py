@@ -31,7 +31,6 @@ class Config:
     # None means "an SQLite file under instance/", resolved by create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    REDIS_URL = _env("REDIS_URL", "")
     SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE", "")
     # "inline": the web process runs the time-driven jobs; "off": a separate
     # `flask scheduler` process does.

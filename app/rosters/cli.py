@@ -25,7 +25,7 @@ def roster():
 @click.option("--partial", is_flag=True, help="Import the good rows even if some rows are bad.")
 @with_appcontext
 def import_command(file, partial):
-    """Import roster rules from a CSV file (columns: see docs/README-rosters.md).
+    """Import roster rules from a CSV file (columns: see docs/rosters.md).
 
     Every row is checked first. Any bad row means nothing is imported, unless --partial.
     """
