@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import click
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
+from app.core.clock import now
 from app.directory import demo_data as demo
 from app.directory.models import ExpertProfile, ExpertTitle, Hospital, Partnership, Specialty, Tier
 from app.extensions import db
@@ -23,8 +24,10 @@ def seed_demo():
     hospitals = _hospitals()
     _partnerships(hospitals, specialties)
     logins = _users(hospitals) + _experts(hospitals, specialties)
+    slots = _rosters()
     db.session.commit()
-    click.echo(f"Demo programme ready: {len(hospitals)} hospitals, {len(demo.PARTNERSHIPS)} partnerships.")
+    click.echo(f"Demo programme ready: {len(hospitals)} hospitals, {len(demo.PARTNERSHIPS)} partnerships, "
+               f"{slots['slots_created']} new open slots.")
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, role, hospital in logins:
         click.echo(f"  {role:<14} {email:<34} {hospital}")
@@ -86,6 +89,24 @@ def _experts(hospitals, specialties) -> list[tuple]:
             logins.append((email, Role.expert.name, hospitals[code].name))
     db.session.flush()
     return logins
+
+
+def _rosters() -> dict:
+    """Weekday mornings for every demo expert, plus on-site afternoons for those who
+    travel, so that a demo request finds someone; then fill the slot horizon."""
+    from app.rosters import service as rosters
+    from app.rosters.models import RosterRule, SlotMode
+
+    today = now().date()
+    for expert in db.session.scalars(sa.select(ExpertProfile).where(~ExpertProfile.id.in_(
+            sa.select(RosterRule.expert_id)))):
+        db.session.add(RosterRule(expert_id=expert.id, weekdays=0b11111, start_time=time(9), end_time=time(12),
+                                  slot_minutes=30, mode=SlotMode.remote, valid_from=today))
+        if expert.accepts_onsite:
+            db.session.add(RosterRule(expert_id=expert.id, weekdays=0b01010, start_time=time(14),
+                                      end_time=time(17), slot_minutes=60, mode=SlotMode.onsite, valid_from=today))
+    db.session.flush()
+    return rosters.materialise_all()
 
 
 def _ensure_user(email, name, role, hospital) -> User:

@@ -42,4 +42,4 @@ def expire_overdue_offers() -> dict:
     return {"expired": expired, "skipped": skipped}
 
 
-JOBS = [("expire_overdue_offers", expire_overdue_offers, {"trigger": "interval", "seconds": 30})]
+JOBS = [("matching.expire_overdue_offers", expire_overdue_offers, {"trigger": "interval", "seconds": 30})]

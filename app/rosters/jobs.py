@@ -15,4 +15,4 @@ def roll_rosters_forward() -> dict:
     return summary
 
 
-JOBS = [("roll_rosters_forward", roll_rosters_forward, {"trigger": "cron", "hour": 1, "minute": 30})]
+JOBS = [("rosters.roll_rosters_forward", roll_rosters_forward, {"trigger": "cron", "hour": 1, "minute": 30})]

@@ -144,7 +144,7 @@ def test_sweep_run_twice_concurrently_expires_and_reoffers_exactly_once(client, 
 
 def test_jobs_list_follows_the_scheduler_convention():
     (job_id, func, trigger), = JOBS
-    assert job_id == "expire_overdue_offers" and func is expire_overdue_offers
+    assert job_id == "matching.expire_overdue_offers" and func is expire_overdue_offers
     assert trigger == {"trigger": "interval", "seconds": 30}
 
 
