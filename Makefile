@@ -39,7 +39,7 @@ test-postgres: $(STAMP)
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (set it to run the suite on PostgreSQL)"; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench config.py wsgi.py
+	$(BIN)/ruff check app tests bench migrations config.py wsgi.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -6,10 +6,11 @@ Revises:
 Create Date: 2026-11-24 13:12:53.152657
 
 """
-from alembic import op
 import sqlalchemy as sa
-import app.core.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import app.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0001'

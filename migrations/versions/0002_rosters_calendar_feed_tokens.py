@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-24 13:20:43.828379
 
 """
-from alembic import op
 import sqlalchemy as sa
-import app.core.db
+from alembic import op
 
+import app.core.db
 
 # revision identifiers, used by Alembic.
 revision = "0002"
