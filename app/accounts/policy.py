@@ -102,7 +102,7 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     "request:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
     "request:update": lambda u, a: _requester_or_manager(u, a),
     "request:cancel": lambda u, a: _requester_or_manager(u, a),
-    # target: Access of the request, with the chosen expert's hospital among serving ones
+    # target: Access of the request (the chosen expert's hospital does not widen it)
     "request:assign": lambda u, a: _admin(u) or (u.role is Role.scheduler and (
         u.hospital_id == a.hospital_id or u.hospital_id in a.serving_hospital_ids)),
     "offer:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
