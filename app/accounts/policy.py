@@ -102,7 +102,7 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     "request:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
     "request:update": lambda u, a: _requester_or_manager(u, a),
     "request:cancel": lambda u, a: _requester_or_manager(u, a),
-    # target: Access of the request, with the chosen expert's hospital among serving ones
+    # target: Access of the request (the chosen expert's hospital does not widen it)
     "request:assign": lambda u, a: _admin(u) or (u.role is Role.scheduler and (
         u.hospital_id == a.hospital_id or u.hospital_id in a.serving_hospital_ids)),
     "offer:read": lambda u, a: _requesting_side(u, a) or _serving_side(u, a),
@@ -111,6 +111,9 @@ RULES: dict[str, Callable[[User, object], bool]] = {
     "booking:cancel": lambda u, a: _requester_or_manager(u, a) or _serving_side(u, a),
     "booking:reschedule": lambda u, a: _requester_or_manager(u, a) or _serving_manager(u, a),
     "booking:run": lambda u, a: _serving_side(u, a),
+    # the video room: only who joins the session (its expert, the requesting hospital's doctors)
+    "booking:join": lambda u, a: (u.role is Role.expert and u.id in a.expert_user_ids) or (
+        u.role is Role.county_doctor and u.hospital_id == a.hospital_id),
     # target: the Access; reporting that the *expert* did not come is the requesting side's
     "booking:no_show_expert": lambda u, a: _requesting_side(u, a) and u.role is not Role.expert,
     "booking:no_show_requester": lambda u, a: _serving_side(u, a),

@@ -4,6 +4,13 @@ from app.bookings.models import BookingStatus, NoShowSide, SessionMode
 from app.core.pagination import PageArgsSchema
 
 
+def _video_url(booking):
+    from app.accounts.auth import current_user
+    from app.bookings.service import video_url_for
+
+    return video_url_for(current_user(), booking)
+
+
 class BookingSchema(Schema):
     id = fields.Integer()
     request_id = fields.Integer()
@@ -16,7 +23,7 @@ class BookingSchema(Schema):
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
     status = fields.Enum(BookingStatus)
-    video_url = fields.String(allow_none=True)
+    video_url = fields.Function(lambda b: _video_url(b), allow_none=True)
     location = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     cancelled_by_id = fields.Integer(allow_none=True)

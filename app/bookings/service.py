@@ -214,6 +214,11 @@ def get_booking(actor: User, booking_id: int) -> Booking:
     return booking
 
 
+def video_url_for(actor: User, booking: Booking) -> str | None:
+    """The room link for the session's participants; others (schedulers, admins) see None."""
+    return booking.video_url if policy.may(actor, "booking:join", _access(booking)) else None
+
+
 def list_bookings_stmt(actor: User, args: dict) -> sa.Select:
     stmt = sa.select(Booking).join(ExpertProfile, ExpertProfile.id == Booking.expert_id).join(
         ConsultationRequest, ConsultationRequest.id == Booking.request_id).order_by(Booking.starts_at)

@@ -41,7 +41,3 @@ def for_expert(request: ConsultationRequest, expert: ExpertProfile) -> Access:
     return Access(request.hospital_id, request.requester_id,
                   frozenset({expert.hospital_id}), frozenset({expert.user_id}))
 
-
-def with_hospital(access: Access, hospital_id: int) -> Access:
-    return Access(access.hospital_id, access.requester_id,
-                  access.serving_hospital_ids | {hospital_id}, access.expert_user_ids)

@@ -10,9 +10,10 @@ one process (the tests) keep working.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context, session
+from flask import current_app, has_app_context, request, session
 from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -87,10 +88,20 @@ def _authenticate(auth: dict):
         if token:
             return service.user_from_token(str(token))
         if "uid" in session:  # the web UI: the session cookie (same origin only)
+            _check_same_origin()
             return service.user_from_session(session["uid"], session.get("tv"))
     except NotAuthenticated as exc:
         raise Refused(exc.detail) from None
     raise Refused("Authenticate: connect with auth={'token': '<bearer token>'}.")
+
+
+def _check_same_origin() -> None:
+    """Browsers send the cookie with a websocket opened by any site (Socket.IO's own origin
+    check is off): a cookie connection must come from a page of this host. The host only,
+    not the scheme, which a TLS-terminating proxy changes."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise Refused("A session cookie is accepted only from this site's own pages.")
 
 
 def _on_disconnect(server, sid, *_reason):

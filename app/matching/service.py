@@ -254,7 +254,9 @@ def assign(actor: User, request_id: int, slot_id: int, note: str | None = None) 
     request = lock_request(request_id)
     slot = get_or_404(Slot, slot_id, "Slot")
     expert = slot.expert
-    policy.authorize(actor, "request:assign", access.with_hospital(access.for_request(request), expert.hospital_id))
+    # Only schedulers who may already work on the request (its hospital, partners, hospitals
+    # offered it): owning the slot's expert must not open someone else's request to them.
+    policy.authorize(actor, "request:assign", access.for_request(request))
     if request.status not in (R.matching, R.offered, R.unmatched):
         raise Conflict(f"Request {request.id} is {request.status.name}; only requests being matched can be assigned.")
     cand = _manual_candidate(request, slot, expert)

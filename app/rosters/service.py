@@ -371,4 +371,6 @@ def revoke_feed_token(actor: User, expert_id: int) -> None:
 
 def expert_for_feed_token(token: str) -> ExpertProfile | None:
     row = db.session.scalar(sa.select(CalendarFeedToken).where(CalendarFeedToken.token_hash == _hash(token)))
-    return db.session.get(ExpertProfile, row.expert_id) if row else None
+    expert = db.session.get(ExpertProfile, row.expert_id) if row else None
+    # The token is a credential of the expert's account: it dies with the account.
+    return expert if expert is not None and expert.user.is_active else None

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.accounts.models import Role
 from app.bookings.models import OutCall
 from app.extensions import db
 from app.rosters.models import Slot, SlotStatus
@@ -241,3 +242,21 @@ def test_scheduler_previews_the_ranking_with_score_parts(client, make):
     assert len(ranking.get_json()) == 1  # the other expert's slot already has the pending offer
     assert set(ranking.get_json()[0]["parts"]) >= {"time", "partnership", "travel"}
     assert as_doctor.status_code == 403
+
+
+def test_video_room_reaches_only_the_sessions_participants(client, make):
+    w = W.build(make)
+    _rid, booking, expert = _booked(client, w)
+    colleague = make.user(Role.county_doctor, hospital=w.county)
+
+    def seen_by(user):
+        one = client.get(f"/api/v1/bookings/{booking['id']}", headers=W.headers(user)).get_json()
+        listed = client.get("/api/v1/bookings", headers=W.headers(user)).get_json()["items"]
+        return one["video_url"], [b["video_url"] for b in listed]
+
+    room = booking["video_url"]
+    assert room
+    for participant in (w.doctor, colleague, expert.user):
+        assert seen_by(participant) == (room, [room])
+    for scheduler in (w.county_scheduler, w.partner_scheduler):
+        assert seen_by(scheduler) == (None, [None])

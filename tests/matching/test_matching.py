@@ -196,3 +196,19 @@ def test_scheduler_assigns_by_hand_overriding_the_ranking(client, make):
     assert stranger.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.user_id == manual.user_id, Notification.type == "offer.created")) == 1
+
+
+def test_unrelated_hospitals_scheduler_cannot_assign_own_expert_to_another_hospitals_request(client, make):
+    w = W.build(make)
+    W.slot(w, W.expert(w), hours=10)
+    outsider = W.expert(w, hospital=w.other)
+    outsiders_slot = W.slot(w, outsider, hours=20)
+    rid = W.file(client, w).get_json()["id"]
+
+    resp = client.post(f"/api/v1/requests/{rid}/assign", json={"slot_id": outsiders_slot.id},
+                       headers=W.headers(w.other_scheduler))
+    read = client.get(f"/api/v1/requests/{rid}", headers=W.headers(w.other_scheduler))
+
+    assert resp.status_code == 403
+    assert read.status_code == 403  # no offer to its expert, so the clinical details stay hidden
+    assert [o.status.name for o in W.offers_of(rid)] == ["pending"]  # the partner's offer stands

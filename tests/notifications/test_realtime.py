@@ -180,3 +180,18 @@ def test_rows_of_a_rolled_back_savepoint_are_not_pushed_and_release_waits_for_co
     service.notify(user.id, "system.message", {"text": "next"})
     db.session.commit()
     assert inbox.wait_for(2)[-1]["payload"]["text"] == "next" and len(inbox.events) == 2
+
+
+def test_web_session_cookie_from_another_site_does_not_open_the_socket(live_server, make):
+    """Cross-site websocket hijacking: a page elsewhere must not ride the user's cookie."""
+    from tests.factories import PASSWORD
+
+    user = make.user()
+    db.session.commit()
+    http = requests.Session()
+    http.post(f"{live_server}/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}, timeout=5)
+    cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": "https://evil.example"})
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(live_server, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5)

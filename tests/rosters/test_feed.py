@@ -63,3 +63,15 @@ def test_only_a_hash_of_the_token_is_stored(client, make, beijing):
     stored = db.session.scalars(sa.select(CalendarFeedToken.token_hash)).all()
 
     assert len(token) >= 40 and len(stored) == 1 and token not in stored[0]
+
+
+def test_feed_of_a_deactivated_expert_account_stops_working(client, make, beijing):
+    expert = make.expert(hospital=beijing)
+    token = client.post(f"/api/v1/experts/{expert.id}/calendar-feed",
+                        headers=token_headers(expert.user)).get_json()["token"]
+    assert client.get(f"/api/v1/calendar-feeds/{token}.ics").status_code == 200
+
+    expert.user.is_active = False
+    db.session.commit()
+
+    assert client.get(f"/api/v1/calendar-feeds/{token}.ics").status_code == 404
