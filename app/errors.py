@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Response, json
+from flask import Response, json, request
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -15,6 +16,9 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 # PostgreSQL's deadlock_detected and serialization_failure: a concurrent writer won.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
+# What both backends can store: 64-bit integers, text without NUL (PostgreSQL refuses it).
+MAX_INT = 2**63 - 1
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class DomainError(Exception):
@@ -96,8 +100,50 @@ class HuizhenApi(Api):
         return problem(error.code or 500, error.name, detail, errors)
 
 
+def _unstorable(value, name: str) -> tuple[str, str] | None:
+    """The first value (walking JSON containers) that no backend can store, as (field, reason)."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int) and abs(value) > MAX_INT:
+        return name, "number is too large"
+    elif isinstance(value, str) and "\x00" in value:
+        return name, "must not contain the NUL character"
+    else:
+        return None
+    for key, item in items:
+        found = _unstorable(item, f"{name}.{key}" if name else str(key))
+        if found:
+            return found
+    return None
+
+
+def _check_storable_input() -> None:
+    """Refuse, naming the field, input that would only fail deep in the database driver."""
+    for key, value in request.args.items(multi=True):
+        if INTEGER.fullmatch(value):
+            value = int(value)
+        if found := _unstorable(value, key):
+            raise InvalidInput(*found)
+    if request.is_json and (found := _unstorable(request.get_json(silent=True), "")):
+        raise InvalidInput(*found)
+
+
+def _id_out_of_range(endpoint, values) -> None:
+    """A path id that does not fit a 64-bit column names no record: 404, not an overflow."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            raise NotFound(f"{name}: no record has id {value}.")
+
+
 def register_error_handlers(app) -> None:
     from app.extensions import db
+
+    app.url_value_preprocessor(_id_out_of_range)
+    app.before_request(_check_storable_input)
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from app.core.fields import UtcDateTime
 from app.core.pagination import PageArgsSchema, PartialUpdate
 from app.rosters.models import CalendarDayKind, ExceptionKind, SlotMode, SlotStatus
 
@@ -105,8 +106,8 @@ class RosterExceptionSchema(Schema):
 
 class RosterExceptionCreateSchema(Schema):
     kind = fields.Enum(ExceptionKind, required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=300))
 
 
@@ -136,8 +137,8 @@ class SlotSearchArgsSchema(PageArgsSchema):
     specialty = fields.String(metadata={"description": "specialty code"})
     mode = fields.String(validate=validate.OneOf(["remote", "onsite"]),
                          metadata={"description": "slots of this mode or of both"})
-    starts_after = fields.AwareDateTime(metadata={"description": "default: now"})
-    starts_before = fields.AwareDateTime(metadata={"description": "default: now + the roster horizon"})
+    starts_after = UtcDateTime(metadata={"description": "default: now"})
+    starts_before = UtcDateTime(metadata={"description": "default: now + the roster horizon"})
     hospital_id = fields.Integer()
     partnership_id = fields.Integer(metadata={"description": "the partner hospital's experts, covered specialties"})
     expert_id = fields.Integer()
