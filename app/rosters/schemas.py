@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from app.core.fields import UtcDateTime
+from app.core.fields import Day, LocalTime, UtcDateTime
 from app.core.pagination import PageArgsSchema, PartialUpdate
 from app.rosters.models import CalendarDayKind, ExceptionKind, SlotMode, SlotStatus
 
@@ -46,12 +46,12 @@ class RosterRuleSchema(Schema):
 
 class RosterRuleCreateSchema(Schema):
     weekdays = fields.List(_Weekday(), required=True, validate=validate.Length(min=1, max=7))
-    start_time = fields.Time(required=True, metadata={"description": "local time at the hospital, HH:MM"})
-    end_time = fields.Time(required=True)
+    start_time = LocalTime(required=True, metadata={"description": "local time at the hospital, HH:MM"})
+    end_time = LocalTime(required=True)
     slot_minutes = fields.Integer(load_default=30, validate=validate.Range(min=5, max=480))
     mode = fields.Enum(SlotMode, load_default=SlotMode.remote)
-    valid_from = fields.Date(required=True)
-    valid_to = fields.Date(allow_none=True, load_default=None)
+    valid_from = Day(required=True)
+    valid_to = Day(allow_none=True, load_default=None)
     follows_official_calendar = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -124,7 +124,7 @@ class CalendarDaySchema(Schema):
 
 
 class CalendarDayCreateSchema(Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     kind = fields.Enum(CalendarDayKind, required=True)
     name = fields.String(allow_none=True, validate=validate.Length(max=120))
 
