@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from json import JSONDecodeError
 
 from flask import Response, json, request
 from flask_smorest import Api
@@ -19,6 +20,8 @@ RETRYABLE_SQLSTATES = {"40P01", "40001"}
 # What both backends can store: 64-bit integers, text without NUL (PostgreSQL refuses it).
 MAX_INT = 2**63 - 1
 INTEGER = re.compile(r"[+-]?[0-9]+")
+# Deeper JSON than any schema here needs; bounded so walking and storing it cannot recurse away.
+MAX_DEPTH = 32
 
 
 class DomainError(Exception):
@@ -100,35 +103,66 @@ class HuizhenApi(Api):
         return problem(error.code or 500, error.name, detail, errors)
 
 
-def _unstorable(value, name: str) -> tuple[str, str] | None:
-    """The first value (walking JSON containers) that no backend can store, as (field, reason)."""
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    elif isinstance(value, bool):
+def _scalar_problem(value) -> str | None:
+    if isinstance(value, bool):
         return None
-    elif isinstance(value, int) and abs(value) > MAX_INT:
-        return name, "number is too large"
-    elif isinstance(value, str) and "\x00" in value:
-        return name, "must not contain the NUL character"
-    else:
-        return None
-    for key, item in items:
-        found = _unstorable(item, f"{name}.{key}" if name else str(key))
-        if found:
-            return found
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        return "number is too large"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "must not contain the NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid Unicode text (a lone surrogate escape)"
     return None
+
+
+def _unstorable(value, name: str = "") -> tuple[str, str] | None:
+    """The first value in a JSON document that no backend can store, as (field, reason).
+    Iterative, with a depth limit, so a hostile document cannot exhaust the stack."""
+    stack = [(name, value, 0)]
+    while stack:
+        path, item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                return path or "body", f"is nested too deeply (at most {MAX_DEPTH} levels)"
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in reversed(list(pairs)):
+                if reason := _scalar_problem(key):
+                    return f"{path}.{key}" if path else str(key), reason
+                stack.append((f"{path}.{key}" if path else str(key), child, depth + 1))
+        elif reason := _scalar_problem(item):
+            return path or "body", reason
+    return None
+
+
+def _json_body():
+    """The JSON body, or None when webargs will report it as malformed (400). Failures that
+    webargs would let through as 500s (nesting, a number with thousands of digits) are 400s here."""
+    if not request.is_json:
+        return None
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except (JSONDecodeError, UnicodeDecodeError):
+        return None
+    except RecursionError:
+        raise DomainError("body: nested too deeply", errors={"body": ["is nested too deeply"]}) from None
+    except ValueError:
+        raise DomainError("body: a number has too many digits",
+                          errors={"body": ["a number has too many digits"]}) from None
 
 
 def _check_storable_input() -> None:
     """Refuse, naming the field, input that would only fail deep in the database driver."""
     for key, value in request.args.items(multi=True):
-        if INTEGER.fullmatch(value):
+        if INTEGER.fullmatch(value) and len(value) < 30:
             value = int(value)
+        elif INTEGER.fullmatch(value):
+            raise InvalidInput(key, "number is too large")
         if found := _unstorable(value, key):
             raise InvalidInput(*found)
-    if request.is_json and (found := _unstorable(request.get_json(silent=True), "")):
+    if found := _unstorable(_json_body()):
         raise InvalidInput(*found)
 
 

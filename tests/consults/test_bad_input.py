@@ -1,6 +1,8 @@
 """Hostile input found by fuzzing: each is a clear 422/404 naming the field, never a 500,
 and nothing is written."""
 
+import json
+
 import sqlalchemy as sa
 
 from app.consults.models import ConsultationRequest
@@ -50,3 +52,38 @@ def test_page_number_too_large_for_the_database_is_422_naming_page(client, make)
 
     assert resp.status_code == 422
     assert "page" in resp.get_json()["errors"]
+
+
+def _post_raw(client, w, text: str):
+    return client.post("/api/v1/requests", data=text, content_type="application/json",
+                       headers=W.headers(w.doctor))
+
+
+def test_lone_surrogate_escape_in_a_nested_field_is_422_naming_it(client, make):
+    w = W.build(make)
+    body = json.dumps(W.body()).replace('"pacs://zz/123"', '"pacs://zz/\\udfff"')
+
+    resp = _post_raw(client, w, body)
+
+    assert resp.status_code == 422
+    assert "case_summary.attachments.0.ref" in resp.get_json()["errors"]
+    assert _requests() == 0
+
+
+def test_json_nested_thousands_deep_is_400_naming_the_body(client, make):
+    w = W.build(make)
+
+    resp = _post_raw(client, w, "[" * 100_000 + "]" * 100_000)
+
+    assert resp.status_code == 400
+    assert resp.mimetype == "application/problem+json"
+    assert "body" in resp.get_json()["errors"]
+
+
+def test_number_with_thousands_of_digits_is_400_naming_the_body(client, make):
+    w = W.build(make)
+
+    resp = _post_raw(client, w, '{"urgency": ' + "1" * 5000 + "}")
+
+    assert resp.status_code == 400
+    assert "body" in resp.get_json()["errors"]
