@@ -38,3 +38,17 @@ def test_calendar_day_at_the_edge_of_the_calendar_is_422_naming_day(client, make
     assert first.status_code == 422 and "day" in first.get_json()["errors"]
     assert last.status_code == 422 and "day" in last.get_json()["errors"]
     assert _count(HospitalCalendarDay) == 0
+
+
+def test_csv_import_with_a_nul_character_names_the_line_and_imports_nothing(client, make, beijing):
+    expert = make.expert(hospital=beijing)
+    headers = token_headers(make.user(Role.scheduler, hospital=beijing))
+    text = ("expert_email,weekdays,start_time,end_time,mode,valid_from\n"
+            f"{expert.user.email},mon,09:00,11:00,remote,2026-12-01\n"
+            f"{expert.user.email}\x00,tue,09:00,11:00,remote,2026-12-01\n")
+
+    resp = client.post("/api/v1/roster-rules/import", data=text, content_type="text/csv", headers=headers)
+
+    assert resp.status_code == 422
+    assert "line 3" in resp.get_json()["errors"]
+    assert _count(RosterRule) == 0
