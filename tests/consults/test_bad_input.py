@@ -87,3 +87,13 @@ def test_number_with_thousands_of_digits_is_400_naming_the_body(client, make):
 
     assert resp.status_code == 400
     assert "body" in resp.get_json()["errors"]
+
+
+def test_idempotency_key_with_control_characters_is_422_naming_the_header(client, make):
+    w = W.build(make)
+
+    resp = W.file(client, w, headers={**W.headers(w.doctor), "Idempotency-Key": "retry\x00\x01"})
+
+    assert resp.status_code == 422
+    assert "Idempotency-Key" in resp.get_json()["errors"]
+    assert _requests() == 0
