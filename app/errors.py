@@ -17,8 +17,18 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 # PostgreSQL's deadlock_detected and serialization_failure: a concurrent writer won.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
-# What both backends can store: 64-bit integers, text without NUL (PostgreSQL refuses it).
-MAX_INT = 2**63 - 1
+# What both backends can store: the 32-bit integers of PostgreSQL's `integer` (every id
+# column), text without NUL (PostgreSQL refuses it). No number in this API is larger.
+MAX_INT = 2**31 - 1
+# ...except these names, which refer to the BIGINT ids of slots and notifications.
+WIDE_NAMES = frozenset({"slot_id", "notification_id", "after_id"})
+MAX_BIGINT = 2**63 - 1
+
+
+def _int_limit(name: str) -> int:
+    """The bound for a value named like `slot_id` or `user_ids.3` (a list item: its list's name)."""
+    fields = [part for part in name.split(".") if not part.isdigit()]
+    return MAX_BIGINT if fields and fields[-1] in WIDE_NAMES else MAX_INT
 INTEGER = re.compile(r"[+-]?[0-9]+")
 # Deeper JSON than any schema here needs; bounded so walking and storing it cannot recurse away.
 MAX_DEPTH = 32
@@ -103,10 +113,10 @@ class HuizhenApi(Api):
         return problem(error.code or 500, error.name, detail, errors)
 
 
-def _scalar_problem(value) -> str | None:
+def _scalar_problem(value, name: str = "") -> str | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and abs(value) > MAX_INT:
+    if isinstance(value, int) and abs(value) > _int_limit(name):
         return "number is too large"
     if isinstance(value, str):
         if "\x00" in value:
@@ -129,10 +139,11 @@ def _unstorable(value, name: str = "") -> tuple[str, str] | None:
                 return path or "body", f"is nested too deeply (at most {MAX_DEPTH} levels)"
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in reversed(list(pairs)):
+                name = f"{path}.{key}" if path else str(key)
                 if reason := _scalar_problem(key):
-                    return f"{path}.{key}" if path else str(key), reason
-                stack.append((f"{path}.{key}" if path else str(key), child, depth + 1))
-        elif reason := _scalar_problem(item):
+                    return name, reason
+                stack.append((name, child, depth + 1))
+        elif reason := _scalar_problem(item, path):
             return path or "body", reason
     return None
 
@@ -167,9 +178,9 @@ def _check_storable_input() -> None:
 
 
 def _id_out_of_range(endpoint, values) -> None:
-    """A path id that does not fit a 64-bit column names no record: 404, not an overflow."""
+    """A path id that does not fit an id column names no record: 404, not an overflow."""
     for name, value in (values or {}).items():
-        if isinstance(value, int) and abs(value) > MAX_INT:
+        if isinstance(value, int) and abs(value) > _int_limit(name):
             raise NotFound(f"{name}: no record has id {value}.")
 
 

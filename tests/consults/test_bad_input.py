@@ -97,3 +97,13 @@ def test_idempotency_key_with_control_characters_is_422_naming_the_header(client
     assert resp.status_code == 422
     assert "Idempotency-Key" in resp.get_json()["errors"]
     assert _requests() == 0
+
+
+def test_ids_beyond_a_32_bit_column_are_404_in_the_path_and_422_in_the_query(client, make):
+    w = W.build(make)
+
+    by_path = client.get(f"/api/v1/requests/{2**31}", headers=W.headers(w.doctor))
+    by_query = client.get(f"/api/v1/offers?request_id={2**40}", headers=W.headers(w.doctor))
+
+    assert by_path.status_code == 404 and "request_id" in by_path.get_json()["detail"]
+    assert by_query.status_code == 422 and "request_id" in by_query.get_json()["errors"]
