@@ -23,12 +23,6 @@ MAX_INT = 2**31 - 1
 # ...except these names, which refer to the BIGINT ids of slots and notifications.
 WIDE_NAMES = frozenset({"slot_id", "notification_id", "after_id"})
 MAX_BIGINT = 2**63 - 1
-
-
-def _int_limit(name: str) -> int:
-    """The bound for a value named like `slot_id` or `user_ids.3` (a list item: its list's name)."""
-    fields = [part for part in name.split(".") if not part.isdigit()]
-    return MAX_BIGINT if fields and fields[-1] in WIDE_NAMES else MAX_INT
 INTEGER = re.compile(r"[+-]?[0-9]+")
 # Deeper JSON than any schema here needs; bounded so walking and storing it cannot recurse away.
 MAX_DEPTH = 32
@@ -111,6 +105,12 @@ class HuizhenApi(Api):
             names = ", ".join(p["name"] for p in _invalid_params(errors))
             detail = f"Invalid fields: {names}"
         return problem(error.code or 500, error.name, detail, errors)
+
+
+def _int_limit(name: str) -> int:
+    """The bound for a value named like `slot_id` or `user_ids.3` (a list item: its list's name)."""
+    fields = [part for part in name.split(".") if not part.isdigit()]
+    return MAX_BIGINT if fields and fields[-1] in WIDE_NAMES else MAX_INT
 
 
 def _scalar_problem(value, name: str = "") -> str | None:
