@@ -8,7 +8,7 @@ LOCALES = ("zh-CN", "en")
 
 
 class LoginSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
 
 
@@ -39,7 +39,7 @@ class TokenSchema(Schema):
 
 
 class UserCreateSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.Enum(Role, required=True)
     hospital_id = fields.Integer(required=True)

@@ -26,8 +26,8 @@ def create_request(data):
     """File a request (county doctors) and start matching. Send an `Idempotency-Key`
     header: a retry with the same key returns the first request instead of a second one."""
     key = http.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key.strip()) <= 100):
-        raise InvalidInput("Idempotency-Key", "must be 1-100 characters")
+    if key is not None and not (1 <= len(key.strip()) <= 100 and key.isprintable()):
+        raise InvalidInput("Idempotency-Key", "must be 1-100 printable characters")
     req, created = service.create_request(current_user(), data, key.strip() if key else None)
     db.session.commit()
     return (req, 201) if created else (req, 200, {"Idempotent-Replayed": "true"})

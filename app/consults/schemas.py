@@ -2,6 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.accounts.schemas import HospitalRefSchema
 from app.consults.models import PreferredMode, RequestStatus, Urgency
+from app.core.fields import UtcDateTime
 from app.core.pagination import PageArgsSchema, PartialUpdate
 
 SEXES = ("female", "male", "other", "unknown")
@@ -59,8 +60,8 @@ class RequestCreateSchema(Schema):
     case_summary = fields.Nested(CaseSummarySchema, required=True)
     patient_ref = fields.String(required=True, metadata={
         "description": "pseudonymous reference; names and ID numbers are refused"})
-    window_start = fields.AwareDateTime(required=True)
-    window_end = fields.AwareDateTime(required=True)
+    window_start = UtcDateTime(required=True)
+    window_end = UtcDateTime(required=True)
 
     @validates_schema
     def _window(self, data, **_):

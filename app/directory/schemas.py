@@ -3,6 +3,7 @@ from zoneinfo import available_timezones
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.accounts.schemas import HospitalRefSchema
+from app.core.fields import Day
 from app.core.pagination import PageArgsSchema, PartialUpdate
 from app.directory.models import ExpertTitle, Tier
 
@@ -68,8 +69,8 @@ class PartnershipCreateSchema(Schema):
     grassroots_hospital_id = fields.Integer(required=True)
     tertiary_hospital_id = fields.Integer(required=True)
     specialty_codes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    valid_from = fields.Date(required=True)
-    valid_to = fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_to = Day(required=True)
     note = fields.String(allow_none=True)
 
     @validates_schema
@@ -81,7 +82,7 @@ class PartnershipCreateSchema(Schema):
 class PartnershipListArgsSchema(PageArgsSchema):
     hospital_id = fields.Integer(metadata={"description": "either party"})
     specialty = fields.String(metadata={"description": "specialty code"})
-    active_on = fields.Date()
+    active_on = Day()
 
 
 class ExpertSchema(Schema):

@@ -1,12 +1,14 @@
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from app.core.fields import Day
+
 
 class EvaluationArgsSchema(Schema):
     """A period of whole days (both ends included, in EVALUATION_TIMEZONE) and a scope:
     each given anchor narrows it. Schedulers default to their hospital, experts to themselves."""
 
-    date_from = fields.Date(required=True, data_key="from")
-    date_to = fields.Date(required=True, data_key="to")
+    date_from = Day(required=True, data_key="from")
+    date_to = Day(required=True, data_key="to")
     expert_id = fields.Integer()
     hospital_id = fields.Integer(metadata={"description": "either side: requesting or answering"})
     partnership_id = fields.Integer()
@@ -19,8 +21,8 @@ class EvaluationArgsSchema(Schema):
 
 
 class PeriodArgsSchema(Schema):
-    date_from = fields.Date(required=True, data_key="from")
-    date_to = fields.Date(required=True, data_key="to")
+    date_from = Day(required=True, data_key="from")
+    date_to = Day(required=True, data_key="to")
 
     @validates_schema
     def _order(self, data, **_):

@@ -101,6 +101,9 @@ def _reason(exc: Exception) -> str:
 def _validate_row(actor: User | None, row: dict, experts: dict) -> tuple[ExpertProfile, dict]:
     if None in row:
         raise ValueError("more fields than the header has columns")
+    if any("\x00" in (value or "") for value in row.values()):
+        # PostgreSQL text refuses NUL: say so here rather than fail in the driver.
+        raise ValueError("contains the NUL character")
     email = (row.get("expert_email") or "").strip().lower()
     if email not in experts:
         experts[email] = _expert_by_email(email)

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from app.core.fields import Day, LocalTime, UtcDateTime
 from app.core.pagination import PageArgsSchema, PartialUpdate
 from app.rosters.models import CalendarDayKind, ExceptionKind, SlotMode, SlotStatus
 
@@ -45,12 +46,12 @@ class RosterRuleSchema(Schema):
 
 class RosterRuleCreateSchema(Schema):
     weekdays = fields.List(_Weekday(), required=True, validate=validate.Length(min=1, max=7))
-    start_time = fields.Time(required=True, metadata={"description": "local time at the hospital, HH:MM"})
-    end_time = fields.Time(required=True)
+    start_time = LocalTime(required=True, metadata={"description": "local time at the hospital, HH:MM"})
+    end_time = LocalTime(required=True)
     slot_minutes = fields.Integer(load_default=30, validate=validate.Range(min=5, max=480))
     mode = fields.Enum(SlotMode, load_default=SlotMode.remote)
-    valid_from = fields.Date(required=True)
-    valid_to = fields.Date(allow_none=True, load_default=None)
+    valid_from = Day(required=True)
+    valid_to = Day(allow_none=True, load_default=None)
     follows_official_calendar = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -105,8 +106,8 @@ class RosterExceptionSchema(Schema):
 
 class RosterExceptionCreateSchema(Schema):
     kind = fields.Enum(ExceptionKind, required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=300))
 
 
@@ -123,7 +124,7 @@ class CalendarDaySchema(Schema):
 
 
 class CalendarDayCreateSchema(Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     kind = fields.Enum(CalendarDayKind, required=True)
     name = fields.String(allow_none=True, validate=validate.Length(max=120))
 
@@ -136,8 +137,8 @@ class SlotSearchArgsSchema(PageArgsSchema):
     specialty = fields.String(metadata={"description": "specialty code"})
     mode = fields.String(validate=validate.OneOf(["remote", "onsite"]),
                          metadata={"description": "slots of this mode or of both"})
-    starts_after = fields.AwareDateTime(metadata={"description": "default: now"})
-    starts_before = fields.AwareDateTime(metadata={"description": "default: now + the roster horizon"})
+    starts_after = UtcDateTime(metadata={"description": "default: now"})
+    starts_before = UtcDateTime(metadata={"description": "default: now + the roster horizon"})
     hospital_id = fields.Integer()
     partnership_id = fields.Integer(metadata={"description": "the partner hospital's experts, covered specialties"})
     expert_id = fields.Integer()

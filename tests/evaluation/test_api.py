@@ -136,3 +136,13 @@ def test_cli_names_an_unknown_partnership(app):
         "report", "partnership", "--id", "999", "--from", "2026-10-01", "--to", "2026-12-31"])
 
     assert result.exit_code != 0 and "999" in result.output
+
+
+@pytest.mark.parametrize("report", ["figures", "trend", "response-times", "experts", "figures.csv",
+                                    "charts/trend.png"])
+def test_period_at_the_edge_of_the_calendar_is_422_naming_the_field(client, users, report):
+    resp = _get(client, users["admin"], f"{report}?from=0001-01-01&to=9999-12-31")
+
+    assert resp.status_code == 422
+    assert resp.mimetype == "application/problem+json"
+    assert "from" in resp.get_json()["errors"] and "to" in resp.get_json()["errors"]
