@@ -220,15 +220,8 @@ def video_url_for(actor: User, booking: Booking) -> str | None:
 
 
 def list_bookings_stmt(actor: User, args: dict) -> sa.Select:
-    stmt = sa.select(Booking).join(ExpertProfile, ExpertProfile.id == Booking.expert_id).join(
-        ConsultationRequest, ConsultationRequest.id == Booking.request_id).order_by(Booking.starts_at)
-    if actor.role is Role.expert:
-        stmt = stmt.where(ExpertProfile.user_id == actor.id)
-    elif actor.role is Role.county_doctor:
-        stmt = stmt.where(ConsultationRequest.hospital_id == actor.hospital_id)
-    elif actor.role is Role.scheduler:
-        stmt = stmt.where(sa.or_(ExpertProfile.hospital_id == actor.hospital_id,
-                                 ConsultationRequest.hospital_id == actor.hospital_id))
+    stmt = access.visible_to(actor, sa.select(Booking).order_by(Booking.starts_at),
+                             Booking.expert_id, Booking.request_id)
     for key, col in (("status", Booking.status), ("request_id", Booking.request_id)):
         if args.get(key) is not None:
             stmt = stmt.where(col == args[key])

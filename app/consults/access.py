@@ -41,3 +41,21 @@ def for_expert(request: ConsultationRequest, expert: ExpertProfile) -> Access:
     return Access(request.hospital_id, request.requester_id,
                   frozenset({expert.hospital_id}), frozenset({expert.user_id}))
 
+
+
+def visible_to(actor, stmt: sa.Select, expert_id_col, request_id_col) -> sa.Select:
+    """Scope a list of offers or bookings to what `actor` may see: experts their own,
+    county doctors their hospital's requests, schedulers both their experts' and their
+    hospital's requests; admins everything. Joins the expert and the request."""
+    from app.accounts.models import Role
+
+    stmt = stmt.join(ExpertProfile, ExpertProfile.id == expert_id_col).join(
+        ConsultationRequest, ConsultationRequest.id == request_id_col)
+    if actor.role is Role.expert:
+        return stmt.where(ExpertProfile.user_id == actor.id)
+    if actor.role is Role.county_doctor:
+        return stmt.where(ConsultationRequest.hospital_id == actor.hospital_id)
+    if actor.role is Role.scheduler:
+        return stmt.where(sa.or_(ExpertProfile.hospital_id == actor.hospital_id,
+                                 ConsultationRequest.hospital_id == actor.hospital_id))
+    return stmt

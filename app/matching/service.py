@@ -163,17 +163,7 @@ def get_offer(actor: User, offer_id: int) -> Offer:
 def list_offers_stmt(actor: User, args: dict) -> sa.Select:
     """Experts: their own offers only. Schedulers: offers to their experts or for their
     hospital's requests. County doctors: offers for their hospital's requests."""
-    from app.accounts.models import Role
-
-    stmt = sa.select(Offer).join(ExpertProfile, ExpertProfile.id == Offer.expert_id).join(
-        ConsultationRequest, ConsultationRequest.id == Offer.request_id).order_by(Offer.id.desc())
-    if actor.role is Role.expert:
-        stmt = stmt.where(ExpertProfile.user_id == actor.id)
-    elif actor.role is Role.county_doctor:
-        stmt = stmt.where(ConsultationRequest.hospital_id == actor.hospital_id)
-    elif actor.role is Role.scheduler:
-        stmt = stmt.where(sa.or_(ExpertProfile.hospital_id == actor.hospital_id,
-                                 ConsultationRequest.hospital_id == actor.hospital_id))
+    stmt = access.visible_to(actor, sa.select(Offer).order_by(Offer.id.desc()), Offer.expert_id, Offer.request_id)
     for key, col in (("status", Offer.status), ("request_id", Offer.request_id)):
         if args.get(key) is not None:
             stmt = stmt.where(col == args[key])
