@@ -29,6 +29,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.common import empty_database  # noqa: E402
+
 EXPERTS = 20
 
 
@@ -48,11 +50,7 @@ def make_app(url: str):
     if not url:
         url = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="huizhen-bench-"), "accept.db")
     else:
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_database(url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench-secret-key-bench-secret-key",
                      PASSWORD_HASH_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
     with app.app_context():

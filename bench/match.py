@@ -26,6 +26,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.common import empty_database  # noqa: E402
+
 SPECIALTIES = 20
 TERTIARY = 60
 COUNTY = 200
@@ -41,14 +43,6 @@ def parse():
     p.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_consults"))
     return p.parse_args()
-
-
-def reset_schema(url: str) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def build_directory(conn, experts: int, now: datetime) -> None:
@@ -148,7 +142,7 @@ def main() -> None:
     from app import create_app
 
     sizes = [int(s) for s in args.slots.split(",")]
-    reset_schema(args.database_url)
+    empty_database(args.database_url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.database_url)
     with app.app_context():
         upgrade()

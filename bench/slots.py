@@ -34,6 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.common import empty_database  # noqa: E402
+
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 SPECIALTIES = 12
 TERTIARY = 25
@@ -54,24 +56,10 @@ def make_app():
     from app.core.clock import ManualClock
 
     url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench-slots.db")
-    _wipe(url)
+    empty_database(url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     app.extensions["clock"] = ManualClock(T0)
     return app, url
-
-
-def _wipe(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-        return
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def build_directory(n_experts: int, rnd: random.Random) -> dict:
