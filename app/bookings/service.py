@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.accounts import policy
 from app.accounts.models import Role, User
@@ -220,7 +221,10 @@ def video_url_for(actor: User, booking: Booking) -> str | None:
 
 
 def list_bookings_stmt(actor: User, args: dict) -> sa.Select:
-    stmt = access.visible_to(actor, sa.select(Booking).order_by(Booking.starts_at),
+    # Each row's output reads its expert and request (name, who may join the room): load them
+    # with the page rather than one query per booking.
+    stmt = access.visible_to(actor, sa.select(Booking).order_by(Booking.starts_at)
+                             .options(selectinload(Booking.expert), selectinload(Booking.request)),
                              Booking.expert_id, Booking.request_id)
     for key, col in (("status", Booking.status), ("request_id", Booking.request_id)):
         if args.get(key) is not None:

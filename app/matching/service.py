@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import policy
@@ -163,7 +164,10 @@ def get_offer(actor: User, offer_id: int) -> Offer:
 def list_offers_stmt(actor: User, args: dict) -> sa.Select:
     """Experts: their own offers only. Schedulers: offers to their experts or for their
     hospital's requests. County doctors: offers for their hospital's requests."""
-    stmt = access.visible_to(actor, sa.select(Offer).order_by(Offer.id.desc()), Offer.expert_id, Offer.request_id)
+    # The output nests each offer's expert and slot: load them with the page, not per row.
+    stmt = access.visible_to(actor, sa.select(Offer).order_by(Offer.id.desc())
+                             .options(selectinload(Offer.expert), selectinload(Offer.slot)),
+                             Offer.expert_id, Offer.request_id)
     for key, col in (("status", Offer.status), ("request_id", Offer.request_id)):
         if args.get(key) is not None:
             stmt = stmt.where(col == args[key])
