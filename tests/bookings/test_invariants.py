@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.bookings.models import BookingStatus
+from app.bookings.models import Booking, BookingStatus
 from app.extensions import db
 
 
@@ -23,8 +23,10 @@ def test_a_cancelled_booking_frees_its_slot(make):
     slot = make.slot(make.expert())
     make.booking(slot, status=BookingStatus.cancelled)
 
-    make.booking(slot)
-    db.session.commit()
+    rebooked = make.booking(slot)
+    db.session.commit()  # the database accepts it: a cancelled booking no longer holds the slot
+
+    assert _live_bookings_of_slot(slot.id) == [rebooked.id]
 
 
 def test_a_request_has_at_most_one_live_booking(make):
@@ -36,6 +38,11 @@ def test_a_request_has_at_most_one_live_booking(make):
     with pytest.raises(sa.exc.IntegrityError):
         make.booking(make.slot(expert, starts_at=_later()), request=request)
     db.session.rollback()
+
+
+def _live_bookings_of_slot(slot_id: int) -> list[int]:
+    return list(db.session.scalars(sa.select(Booking.id).where(
+        Booking.slot_id == slot_id, Booking.status != BookingStatus.cancelled)))
 
 
 def _later():
@@ -67,4 +74,6 @@ def test_postgres_allows_adjacent_and_other_experts_bookings(make, is_postgres):
     make.booking(make.slot(expert, starts_at=_later(), minutes=30))
     make.booking(make.slot(expert, starts_at=_later() + timedelta(minutes=30)))  # [) touching
     make.booking(make.slot(other, starts_at=_later()))
-    db.session.commit()
+    db.session.commit()  # touching intervals and another expert's booking are not overlaps
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 3
